@@ -1,0 +1,46 @@
+# Every target a person or CI runs. `make help` lists them.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8080
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## List the targets and what they do
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+# The virtualenv is rebuilt whenever a requirements file changes.
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+.PHONY: venv
+venv: $(BIN)/.installed ## Create the virtualenv with pinned runtime and dev tools
+
+.PHONY: run
+run: $(BIN)/.installed ## Serve the hooks on :$(PORT) under gunicorn, as the image does
+	PORT=$(PORT) $(BIN)/gunicorn --config gunicorn.conf.py
+
+.PHONY: test
+test: $(BIN)/.installed ## Run every test
+	$(BIN)/python -m pytest
+
+.PHONY: lint
+lint: $(BIN)/.installed ## Check style and formatting
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+.PHONY: format
+format: $(BIN)/.installed ## Rewrite code in the house format
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+.PHONY: golden
+golden: $(BIN)/.installed ## Regenerate tests/golden/ from the golden cases (review the diff)
+	$(BIN)/python -m tests.golden
+
+.PHONY: clean
+clean: ## Remove the virtualenv and caches
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

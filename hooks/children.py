@@ -1,0 +1,210 @@
+"""One builder per child object, each returning the manifest a person would write.
+
+Every call returns fresh objects that the caller may change. Children carry
+only the fields we own: no status, no nulls, nothing the API
+server fills in, and no ownerReferences (Metacontroller adds those). Anything
+else would make Metacontroller's three-way merge see a difference on every sync.
+"""
+
+from collections.abc import Callable
+
+from hooks.names import (
+    COMPONENT_LABEL,
+    FOLLOWER,
+    FRONTEND,
+    LEADER,
+    REDIS,
+    child_name,
+    instance_labels,
+    labels,
+    selector_labels,
+)
+from hooks.spec import GuestbookSpec, Tier
+
+REDIS_PORT = 6379
+REDIS_PORT_NAME = "redis"
+HTTP_PORT = 80
+HTTP_PORT_NAME = "http"
+PDB_MIN_REPLICAS = 2  # below two replicas, maxUnavailable 1 would block every drain
+
+
+def build_children(base: str, spec: GuestbookSpec) -> list[dict]:
+    """Return every desired child, in the order of DESIGN.md's table."""
+    children = [
+        redis_leader_deployment(base, spec.leader),
+        redis_service(base, LEADER),
+        redis_follower_deployment(base, spec.follower),
+        redis_service(base, FOLLOWER),
+        frontend_deployment(base, spec),
+        frontend_service(base, spec),
+    ]
+    if spec.frontend.replicas >= PDB_MIN_REPLICAS:
+        children.append(frontend_disruption_budget(base))
+    children.append(redis_network_policy(base))
+    return children
+
+
+def redis_leader_deployment(base: str, tier: Tier) -> dict:
+    """Return the single-replica Redis leader; Recreate, so two leaders never run at once."""
+    container = _container("leader", tier, _redis_port(), _redis_probes())
+    container["volumeMounts"] = [{"name": "data", "mountPath": "/data"}]
+    deployment = _deployment(base, LEADER, tier.replicas, container)
+    deployment["spec"]["strategy"] = {"type": "Recreate"}
+    # The data outlives a container restart (a failed liveness probe), not the pod.
+    deployment["spec"]["template"]["spec"]["volumes"] = [{"name": "data", "emptyDir": {}}]
+    return deployment
+
+
+def redis_follower_deployment(base: str, tier: Tier) -> dict:
+    """Return the Redis followers, replicating from this guestbook's leader."""
+    container = _container("follower", tier, _redis_port(), _redis_probes())
+    container["env"] = _host_env(base, leader=LEADER)
+    return _deployment(base, FOLLOWER, tier.replicas, container)
+
+
+def frontend_deployment(base: str, spec: GuestbookSpec) -> dict:
+    """Return the PHP frontend, wired to this guestbook's own Redis Services."""
+    # Without followers, reads go to the leader so the guestbook still works.
+    readers = FOLLOWER if spec.follower.replicas > 0 else LEADER
+    container = _container("php-redis", spec.frontend, _http_port(), _http_probes())
+    container["env"] = _host_env(base, leader=LEADER, follower=readers)
+    return _deployment(base, FRONTEND, spec.frontend.replicas, container)
+
+
+def redis_service(base: str, component: str) -> dict:
+    """Return the ClusterIP Service in front of one Redis tier."""
+    port = {"name": REDIS_PORT_NAME, "port": REDIS_PORT, "targetPort": REDIS_PORT_NAME}
+    return _service(base, component, {"type": "ClusterIP", "ports": [port]})
+
+
+def frontend_service(base: str, spec: GuestbookSpec) -> dict:
+    """Return the frontend Service, shaped by spec.frontend.service."""
+    wanted = spec.service
+    port = {"name": HTTP_PORT_NAME, "port": wanted.port, "targetPort": HTTP_PORT_NAME}
+    if wanted.node_port is not None:
+        port["nodePort"] = wanted.node_port
+    service = _service(base, FRONTEND, {"type": wanted.type, "ports": [port]})
+    if wanted.annotations:
+        service["metadata"]["annotations"] = dict(wanted.annotations)
+    return service
+
+
+def frontend_disruption_budget(base: str) -> dict:
+    """Return the budget that lets a node drain take at most one frontend pod at a time."""
+    return {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": _metadata(base, FRONTEND),
+        "spec": {"maxUnavailable": 1, "selector": {"matchLabels": selector_labels(base, FRONTEND)}},
+    }
+
+
+def redis_network_policy(base: str) -> dict:
+    """Return the policy that lets only this guestbook's frontend and followers reach Redis."""
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": _metadata(base, REDIS),
+        "spec": {
+            "podSelector": _pods_of(base, (LEADER, FOLLOWER)),
+            "policyTypes": ["Ingress"],
+            "ingress": [
+                {
+                    "from": [{"podSelector": _pods_of(base, (FRONTEND, FOLLOWER))}],
+                    "ports": [{"protocol": "TCP", "port": REDIS_PORT}],
+                }
+            ],
+        },
+    }
+
+
+def _deployment(base: str, component: str, replicas: int, container: dict) -> dict:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": _metadata(base, component),
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": selector_labels(base, component)},
+            "template": {
+                "metadata": {"labels": labels(base, component)},
+                "spec": {
+                    "enableServiceLinks": False,
+                    # The upstream images start as root and drop privileges
+                    # themselves, so the restricted profile is not claimed for them.
+                    "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+                    "containers": [container],
+                },
+            },
+        },
+    }
+
+
+def _service(base: str, component: str, spec: dict) -> dict:
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": _metadata(base, component),
+        "spec": {**spec, "selector": selector_labels(base, component)},
+    }
+
+
+def _metadata(base: str, component: str) -> dict:
+    return {"name": child_name(base, component), "labels": labels(base, component)}
+
+
+def _pods_of(base: str, components: tuple[str, ...]) -> dict:
+    """Select this guestbook's pods of the given tiers."""
+    return {
+        "matchLabels": instance_labels(base),
+        "matchExpressions": [
+            {"key": COMPONENT_LABEL, "operator": "In", "values": sorted(components)}
+        ],
+    }
+
+
+def _container(name: str, tier: Tier, port: dict, probes: dict) -> dict:
+    return {
+        "name": name,
+        "image": tier.image,
+        "ports": [port],
+        "resources": {kind: dict(values) for kind, values in tier.resources.items()},
+        **probes,
+        "securityContext": {"allowPrivilegeEscalation": False},
+    }
+
+
+def _host_env(base: str, **hosts: str) -> list[dict]:
+    # The upstream images look for the fixed hosts "redis-leader" and "redis-follower"
+    # unless GET_HOSTS_FROM=env; pointing them at this guestbook's own Services is
+    # what lets many guestbooks share a namespace.
+    env = [{"name": "GET_HOSTS_FROM", "value": "env"}]
+    for role, component in hosts.items():
+        env.append(
+            {"name": f"REDIS_{role.upper()}_SERVICE_HOST", "value": child_name(base, component)}
+        )
+    return env
+
+
+def _redis_port() -> dict:
+    return {"name": REDIS_PORT_NAME, "containerPort": REDIS_PORT, "protocol": "TCP"}
+
+
+def _http_port() -> dict:
+    return {"name": HTTP_PORT_NAME, "containerPort": HTTP_PORT, "protocol": "TCP"}
+
+
+def _redis_probes() -> dict:
+    # A TCP check works for any Redis image; an exec of redis-cli would tie us to one.
+    return _probes(lambda: {"tcpSocket": {"port": REDIS_PORT_NAME}})
+
+
+def _http_probes() -> dict:
+    return _probes(lambda: {"httpGet": {"path": "/", "port": HTTP_PORT_NAME}})
+
+
+def _probes(check: Callable[[], dict]) -> dict:
+    return {
+        "readinessProbe": {**check(), "periodSeconds": 5},
+        "livenessProbe": {**check(), "initialDelaySeconds": 15, "periodSeconds": 10},
+    }

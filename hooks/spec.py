@@ -1,0 +1,240 @@
+"""Parse a Guestbook spec: apply the defaults, validate, return frozen dataclasses.
+
+The CRD schema carries the same defaults, bounds and enums (a test keeps the two
+equal); this module applies them again because a hook request need not have
+passed through that schema (an older CRD, a unit test, a hand-written request).
+"""
+
+import re
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from hooks.describe import describe, shorten
+from hooks.quantity import QuantityError, parse_quantity
+
+FRONTEND_IMAGE = "us-docker.pkg.dev/google-samples/containers/gke/gb-frontend:v5"
+LEADER_IMAGE = "docker.io/redis:6.0.5"
+FOLLOWER_IMAGE = "us-docker.pkg.dev/google-samples/containers/gke/gb-redis-follower:v2"
+DEFAULT_RESOURCES = MappingProxyType(
+    {"requests": MappingProxyType({"cpu": "100m", "memory": "100Mi"})}
+)
+SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer")
+NODE_PORT_TYPES = ("NodePort", "LoadBalancer")
+PAUSED_ANNOTATION = "webapp.my.domain/paused"
+
+IMAGE_PATTERN = re.compile(r"\S+")
+IMAGE_MAX_LENGTH = 512
+# Kubernetes' own qualified-name rule, used for annotation keys and resource names.
+QUALIFIED_NAME = re.compile(
+    r"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
+    r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?"
+)
+RESOURCE_KINDS = ("requests", "limits")
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """An integer field's default and inclusive range."""
+
+    default: int | None
+    minimum: int
+    maximum: int
+
+
+FRONTEND_REPLICAS = Bounds(default=3, minimum=0, maximum=100)
+FOLLOWER_REPLICAS = Bounds(default=2, minimum=0, maximum=10)
+SERVICE_PORT = Bounds(default=80, minimum=1, maximum=65535)
+NODE_PORT = Bounds(default=None, minimum=30000, maximum=32767)
+
+
+class SpecError(ValueError):
+    """A Guestbook spec that cannot be built; `path` names the offending field."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path = path
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class Tier:
+    """One Deployment's worth of spec: image, replica count and container resources."""
+
+    image: str
+    replicas: int
+    resources: MappingProxyType
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """How the frontend is exposed."""
+
+    type: str
+    port: int
+    node_port: int | None
+    annotations: MappingProxyType
+
+
+@dataclass(frozen=True)
+class GuestbookSpec:
+    """A fully defaulted, validated Guestbook spec."""
+
+    frontend: Tier
+    service: ServiceSpec
+    leader: Tier
+    follower: Tier
+
+
+def parse_spec(raw: Any) -> GuestbookSpec:
+    """Return the defaulted spec, or raise SpecError naming the first bad field."""
+    spec = _object(raw, "spec", ("frontend", "redis"))
+    frontend = _object(
+        spec.get("frontend"), "spec.frontend", ("image", "replicas", "resources", "service")
+    )
+    redis = _object(spec.get("redis"), "spec.redis", ("leader", "follower"))
+    leader = _object(redis.get("leader"), "spec.redis.leader", ("image", "resources"))
+    follower = _object(
+        redis.get("follower"), "spec.redis.follower", ("image", "replicas", "resources")
+    )
+    return GuestbookSpec(
+        frontend=Tier(
+            image=_image(frontend, "spec.frontend", FRONTEND_IMAGE),
+            replicas=_integer(frontend, "replicas", "spec.frontend", FRONTEND_REPLICAS),
+            resources=_resources(frontend, "spec.frontend"),
+        ),
+        service=_service(frontend.get("service")),
+        leader=Tier(
+            image=_image(leader, "spec.redis.leader", LEADER_IMAGE),
+            replicas=1,
+            resources=_resources(leader, "spec.redis.leader"),
+        ),
+        follower=Tier(
+            image=_image(follower, "spec.redis.follower", FOLLOWER_IMAGE),
+            replicas=_integer(follower, "replicas", "spec.redis.follower", FOLLOWER_REPLICAS),
+            resources=_resources(follower, "spec.redis.follower"),
+        ),
+    )
+
+
+def is_paused(metadata: dict) -> bool:
+    """Whether the pause annotation is set; any value but "true" is an error."""
+    annotations = metadata.get("annotations") or {}
+    if PAUSED_ANNOTATION not in annotations:
+        return False
+    value = annotations[PAUSED_ANNOTATION]
+    if value != "true":
+        raise SpecError(
+            f"metadata.annotations[{PAUSED_ANNOTATION}]",
+            f'must be "true" to pause, got {shorten(value)}; remove the annotation to resume',
+        )
+    return True
+
+
+def _service(raw: Any) -> ServiceSpec:
+    path = "spec.frontend.service"
+    service = _object(raw, path, ("type", "port", "nodePort", "annotations"))
+    service_type = service.get("type", SERVICE_TYPES[0])
+    if service_type not in SERVICE_TYPES:
+        raise SpecError(
+            f"{path}.type",
+            f"must be one of {', '.join(SERVICE_TYPES)}, got {shorten(service_type)}",
+        )
+    node_port = _integer(service, "nodePort", path, NODE_PORT)
+    if node_port is not None and service_type not in NODE_PORT_TYPES:
+        raise SpecError(
+            f"{path}.nodePort",
+            f"is only allowed with type NodePort or LoadBalancer, not {service_type}",
+        )
+    return ServiceSpec(
+        type=service_type,
+        port=_integer(service, "port", path, SERVICE_PORT),
+        node_port=node_port,
+        annotations=_annotations(service.get("annotations"), f"{path}.annotations"),
+    )
+
+
+def _object(raw: Any, path: str, fields: tuple[str, ...]) -> dict:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise SpecError(path, f"must be an object, got {describe(raw)}")
+    for key in raw:
+        if key not in fields:
+            raise SpecError(f"{path}.{key}", f"unknown field (known fields: {', '.join(fields)})")
+    return raw
+
+
+def _integer(parent: dict, key: str, path: str, bounds: Bounds) -> int | None:
+    value = parent.get(key)
+    if value is None:
+        return bounds.default
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SpecError(f"{path}.{key}", f"must be an integer, got {describe(value)}")
+    if not bounds.minimum <= value <= bounds.maximum:
+        raise SpecError(
+            f"{path}.{key}", f"must be between {bounds.minimum} and {bounds.maximum}, got {value}"
+        )
+    return value
+
+
+def _image(parent: dict, path: str, default: str) -> str:
+    value = parent.get("image")
+    if value is None:
+        return default
+    if not isinstance(value, str):
+        raise SpecError(f"{path}.image", f"must be a string, got {describe(value)}")
+    if not IMAGE_PATTERN.fullmatch(value) or len(value) > IMAGE_MAX_LENGTH:
+        raise SpecError(
+            f"{path}.image",
+            f"must be a non-empty image reference without spaces, at most {IMAGE_MAX_LENGTH} "
+            f"characters, got {shorten(value)}",
+        )
+    return value
+
+
+def _resources(parent: dict, path: str) -> MappingProxyType:
+    path = f"{path}.resources"
+    raw = parent.get("resources")
+    if raw is None:
+        return DEFAULT_RESOURCES
+    resources = _object(raw, path, RESOURCE_KINDS)
+    parsed = {kind: _quantities(resources[kind], f"{path}.{kind}") for kind in resources}
+    for name, request in parsed.get("requests", {}).items():
+        limit = parsed.get("limits", {}).get(name)
+        if limit is not None and parse_quantity(request) > parse_quantity(limit):
+            raise SpecError(
+                f"{path}.requests.{name}", f"must not exceed the limit {limit}, got {request}"
+            )
+    return MappingProxyType(parsed)
+
+
+def _quantities(raw: Any, path: str) -> MappingProxyType:
+    if not isinstance(raw, dict):
+        raise SpecError(path, f"must be an object, got {describe(raw)}")
+    for name, value in raw.items():
+        if not _is_qualified_name(name):
+            raise SpecError(f"{path}.{name}", "is not a valid resource name")
+        try:
+            parse_quantity(value)
+        except QuantityError as err:
+            raise SpecError(f"{path}.{name}", str(err)) from None
+    return MappingProxyType(dict(raw))
+
+
+def _annotations(raw: Any, path: str) -> MappingProxyType:
+    if raw is None:
+        return MappingProxyType({})
+    if not isinstance(raw, dict):
+        raise SpecError(path, f"must be an object, got {describe(raw)}")
+    for key, value in raw.items():
+        if not _is_qualified_name(key):
+            raise SpecError(f"{path}[{key}]", "is not a valid annotation key")
+        if not isinstance(value, str):
+            raise SpecError(f"{path}[{key}]", f"must be a string, got {describe(value)}")
+    return MappingProxyType(dict(raw))
+
+
+def _is_qualified_name(key: str) -> bool:
+    prefix, _, name = key.rpartition("/")
+    return bool(QUALIFIED_NAME.fullmatch(key)) and len(prefix) <= 253 and len(name) <= 63

@@ -1,0 +1,261 @@
+"""The Guestbook status, computed only from what was observed.
+
+Conditions follow the kstatus convention (Ready, Reconciling, Stalled) that
+`kubectl wait`, Flux and Argo CD read. A condition's lastTransitionTime is carried
+over from the parent's current status while its status is unchanged, so the same
+observed state always yields the same status and Metacontroller never loops on
+status writes.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
+
+from hooks.names import FOLLOWER, FRONTEND, LEADER, child_name, selector
+from hooks.observed import Observed
+from hooks.spec import PAUSED_ANNOTATION
+
+READY = "Ready"
+RECONCILING = "Reconciling"
+STALLED = "Stalled"
+PAUSED = "Paused"
+
+ALL_TIERS_READY = "AllTiersReady"
+TIERS_NOT_READY = "TiersNotReady"
+PROGRESSING = "Progressing"
+INVALID_SPEC = "InvalidSpec"
+PAUSED_BY_ANNOTATION = "PausedByAnnotation"
+DEADLINE_EXCEEDED = "ProgressDeadlineExceeded"
+TERMINATING = "Terminating"
+
+# The status key of each tier, in the order messages list them.
+TIERS = {"redisLeader": LEADER, "redisFollower": FOLLOWER, "frontend": FRONTEND}
+
+
+class Condition(NamedTuple):
+    """A condition before it is stamped with times and generations."""
+
+    type: str
+    true: bool
+    reason: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What this sync decided, before the observed state is judged."""
+
+    problem: str | None = None  # an invalid spec's message
+    paused: bool = False
+    terminating: bool = False
+
+
+def compute_status(
+    parent: dict,
+    *,
+    base: str,
+    desired: list[dict],
+    observed: Observed,
+    verdict: Verdict,
+    now: datetime,
+) -> dict:
+    """Return the status to write for what was observed and what this sync returns."""
+    metadata = parent["metadata"]
+    frontend = observed.get("Deployment", child_name(base, FRONTEND))
+    status = {
+        "replicas": _count(frontend, "replicas"),
+        "selector": selector(base, FRONTEND),
+        **{
+            key: _tier_counts(observed.get("Deployment", child_name(base, c)))
+            for key, c in TIERS.items()
+        },
+    }
+    url = _url(observed.get("Service", child_name(base, FRONTEND)), metadata.get("namespace"))
+    if url is not None:
+        status["url"] = url
+    wanted = {(c["kind"], c["metadata"]["name"]): c for c in desired}
+    waiting = [
+        f"{component} ({reason})"
+        for component in TIERS.values()
+        if (reason := _waiting_for(observed, wanted, child_name(base, component))) is not None
+    ]
+    conditions = _conditions(verdict, waiting, _stalled_deployments(observed))
+    previous = _previous_conditions(parent)
+    generation = metadata.get("generation")
+    status["conditions"] = [
+        _stamp(condition, previous.get(condition.type), generation, now) for condition in conditions
+    ]
+    return status
+
+
+def _conditions(verdict: Verdict, waiting: list[str], stalled: list[str]) -> list[Condition]:
+    """Return every condition, in a fixed order."""
+    if verdict.terminating:
+        gone = "The guestbook is being deleted"
+        return [
+            Condition(READY, False, TERMINATING, gone),
+            Condition(RECONCILING, True, TERMINATING, gone),
+            Condition(STALLED, False, TERMINATING, gone),
+        ]
+    if verdict.problem is not None:
+        message = f"Invalid spec, every child is held as last applied: {verdict.problem}"
+        conditions = [
+            Condition(READY, False, INVALID_SPEC, message),
+            Condition(RECONCILING, False, INVALID_SPEC, message),
+            Condition(STALLED, True, INVALID_SPEC, message),
+        ]
+    else:
+        ready = _ready(waiting, stalled)
+        conditions = [ready, _reconciling(verdict, ready, stalled), _stalled(verdict, stalled)]
+    if verdict.paused:
+        conditions.append(
+            Condition(
+                PAUSED,
+                True,
+                PAUSED_BY_ANNOTATION,
+                f"Paused by the annotation {PAUSED_ANNOTATION}; remove it to resume",
+            )
+        )
+    return conditions
+
+
+def _ready(waiting: list[str], stalled: list[str]) -> Condition:
+    if stalled:
+        return Condition(READY, False, DEADLINE_EXCEEDED, _deadline_message(stalled))
+    if waiting:
+        return Condition(READY, False, TIERS_NOT_READY, f"Waiting for {', '.join(waiting)}")
+    return Condition(
+        READY, True, ALL_TIERS_READY, "Every tier has all its replicas updated and ready"
+    )
+
+
+def _reconciling(verdict: Verdict, ready: tuple, stalled: list[str]) -> Condition:
+    if verdict.paused:
+        return Condition(RECONCILING, False, PAUSED, "Paused: children are held as they are")
+    if stalled:
+        return Condition(RECONCILING, False, DEADLINE_EXCEEDED, _deadline_message(stalled))
+    if ready.true:
+        return Condition(RECONCILING, False, ALL_TIERS_READY, ready.message)
+    return Condition(RECONCILING, True, PROGRESSING, ready.message)
+
+
+def _stalled(verdict: Verdict, stalled: list[str]) -> Condition:
+    if stalled:
+        return Condition(STALLED, True, DEADLINE_EXCEEDED, _deadline_message(stalled))
+    if verdict.paused:
+        return Condition(STALLED, False, PAUSED, "Paused: children are held as they are")
+    return Condition(STALLED, False, PROGRESSING, "No rollout is stuck")
+
+
+def _deadline_message(stalled: list[str]) -> str:
+    return f"Deployment {', '.join(stalled)} exceeded its progress deadline"
+
+
+def _waiting_for(observed: Observed, wanted: dict, name: str) -> str | None:
+    """Return why the tier's Deployment is not yet ready, or None if it is."""
+    desired = wanted.get(("Deployment", name))
+    live = observed.get("Deployment", name)
+    if desired is None or live is None:
+        return "not created yet"
+    replicas = _int(desired.get("spec", {}).get("replicas"), 1)
+    spec = _dict(live.get("spec"))
+    if _int(spec.get("replicas"), 1) != replicas or _images(spec) != _images(desired["spec"]):
+        return "update not yet applied"
+    status = _dict(live.get("status"))
+    if _int(status.get("observedGeneration")) < _int(_dict(live.get("metadata")).get("generation")):
+        return "rollout not yet observed"
+    counts = [
+        _int(status.get(field))
+        for field in ("updatedReplicas", "readyReplicas", "availableReplicas", "replicas")
+    ]
+    if counts != [replicas] * len(counts):
+        return f"{counts[1]}/{replicas} ready, {counts[0]}/{replicas} updated"
+    return None
+
+
+def _stalled_deployments(observed: Observed) -> list[str]:
+    """Return the names of observed Deployments whose progress deadline has passed."""
+    return [
+        live["metadata"]["name"]
+        for live in observed
+        if live["kind"] == "Deployment"
+        and any(
+            _dict(c).get("type") == "Progressing"
+            and _dict(c).get("status") == "False"
+            and _dict(c).get("reason") == DEADLINE_EXCEEDED
+            for c in _list(_dict(live.get("status")).get("conditions"))
+        )
+    ]
+
+
+def _stamp(
+    condition: Condition, previous: dict | None, generation: int | None, now: datetime
+) -> dict:
+    """Return the condition as written, its transition time carried over while unchanged."""
+    status = "True" if condition.true else "False"
+    since = (
+        previous.get("lastTransitionTime")
+        if previous and previous.get("status") == status
+        else None
+    )
+    stamped = {
+        "type": condition.type,
+        "status": status,
+        "reason": condition.reason,
+        "message": condition.message,
+        "lastTransitionTime": since if isinstance(since, str) and since else _rfc3339(now),
+    }
+    if generation is not None:
+        stamped["observedGeneration"] = generation
+    return stamped
+
+
+def _previous_conditions(parent: dict) -> dict[str, dict]:
+    conditions = _list(_dict(parent.get("status")).get("conditions"))
+    return {
+        c["type"]: c for c in conditions if isinstance(c, dict) and isinstance(c.get("type"), str)
+    }
+
+
+def _tier_counts(deployment: dict | None) -> dict:
+    return {
+        field: _count(deployment, field)
+        for field in ("replicas", "readyReplicas", "updatedReplicas")
+    }
+
+
+def _count(deployment: dict | None, field: str) -> int:
+    return _int(_dict(deployment and deployment.get("status")).get(field))
+
+
+def _url(service: dict | None, namespace: str | None) -> str | None:
+    if service is None:
+        return None
+    ports = _list(_dict(service.get("spec")).get("ports"))
+    port = _int(_dict(ports[0]).get("port")) if ports else 0
+    if port <= 0:
+        return None
+    return f"http://{service['metadata']['name']}.{namespace or 'default'}.svc:{port}"
+
+
+def _images(spec: dict) -> list:
+    template = _dict(_dict(spec.get("template")).get("spec"))
+    return [_dict(c).get("image") for c in _list(template.get("containers"))]
+
+
+def _rfc3339(now: datetime) -> str:
+    return now.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# Observed objects come from the API server, but a hook must survive a request
+# that lies about their shape: a wrong type reads as absent.
+def _dict(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _int(value, default: int = 0) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
