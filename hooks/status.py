@@ -106,7 +106,11 @@ def _conditions(verdict: Verdict, waiting: list[str], stalled: list[str]) -> lis
         ]
     else:
         ready = _ready(waiting, stalled)
-        conditions = [ready, _reconciling(verdict, ready, stalled), _stalled(verdict, stalled)]
+        conditions = [
+            ready,
+            _reconciling(verdict, ready, stalled),
+            _stalled(verdict, ready, stalled),
+        ]
     if verdict.paused:
         conditions.append(
             Condition(
@@ -139,12 +143,14 @@ def _reconciling(verdict: Verdict, ready: tuple, stalled: list[str]) -> Conditio
     return Condition(RECONCILING, True, PROGRESSING, ready.message)
 
 
-def _stalled(verdict: Verdict, stalled: list[str]) -> Condition:
+def _stalled(verdict: Verdict, ready: Condition, stalled: list[str]) -> Condition:
     if stalled:
         return Condition(STALLED, True, DEADLINE_EXCEEDED, _deadline_message(stalled))
     if verdict.paused:
         return Condition(STALLED, False, PAUSED, "Paused: children are held as they are")
-    return Condition(STALLED, False, PROGRESSING, "No rollout is stuck")
+    return Condition(
+        STALLED, False, ALL_TIERS_READY if ready.true else PROGRESSING, "No rollout is stuck"
+    )
 
 
 def _deadline_message(stalled: list[str]) -> str:

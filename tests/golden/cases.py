@@ -1,0 +1,138 @@
+"""The golden cases: each builds a sync request; `make golden` records the hooks' answers."""
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from hooks import sync
+from hooks.spec import PAUSED_ANNOTATION
+from tests.apiserver import guestbook, observe, sync_request
+
+NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+LONG_NAME = ".".join(["guestbook-with-a-very-long-dotted-name"] * 6)[:253].rstrip(".-")
+FULL_SPEC = {
+    "frontend": {
+        "image": "registry.example.com/guestbook/frontend:v6",
+        "replicas": 4,
+        "resources": {
+            "requests": {"cpu": "200m", "memory": "128Mi"},
+            "limits": {"memory": "256Mi"},
+        },
+        "service": {
+            "type": "LoadBalancer",
+            "port": 8080,
+            "nodePort": 30080,
+            "annotations": {"service.beta.kubernetes.io/aws-load-balancer-internal": "true"},
+        },
+    },
+    "redis": {
+        "leader": {"image": "docker.io/redis:6.2.14", "resources": {"requests": {"cpu": "250m"}}},
+        "follower": {"replicas": 3},
+    },
+}
+
+
+def converged(parent: dict, *, ready: bool = True, spec: dict | None = None) -> list[dict]:
+    """Return the children of `spec` (default: the parent's) as observed once applied."""
+    metadata = {key: parent["metadata"][key] for key in ("name", "namespace")}
+    template = {"metadata": metadata, "spec": parent["spec"] if spec is None else spec}
+    return [
+        observe(child, parent, ready=ready) for child in sync(template, {}, now=NOW)["children"]
+    ]
+
+
+def settled_status(parent: dict, observed: list[dict]) -> dict:
+    """Return the status a previous sync wrote for this observed state."""
+    status = sync(parent, sync_request(parent, observed)["children"], now=NOW)["status"]
+    return {**status, "observedGeneration": parent["metadata"]["generation"]}
+
+
+def new_guestbook() -> dict:
+    return sync_request(guestbook(), [])
+
+
+def all_ready(version: str = "v1") -> dict:
+    parent = guestbook(generation=2)
+    observed = converged(parent)
+    parent["status"] = settled_status(parent, observed)
+    return sync_request(parent, observed, version=version)
+
+
+def v2_keys() -> dict:
+    return all_ready(version="v2")
+
+
+def rolling_out() -> dict:
+    parent = guestbook()
+    return sync_request(parent, converged(parent, ready=False))
+
+
+def scaled_up() -> dict:
+    parent = guestbook(spec={"frontend": {"replicas": 5}}, generation=3)
+    return sync_request(parent, converged(parent, spec={}))
+
+
+def scaled_to_one() -> dict:
+    parent = guestbook(spec={"frontend": {"replicas": 1}}, generation=3)
+    return sync_request(parent, converged(parent, spec={}))
+
+
+def image_changed() -> dict:
+    image = "us-docker.pkg.dev/google-samples/containers/gke/gb-frontend:v6"
+    parent = guestbook(spec={"frontend": {"image": image}}, generation=4)
+    return sync_request(parent, converged(parent, spec={}))
+
+
+def no_followers() -> dict:
+    parent = guestbook(spec={"redis": {"follower": {"replicas": 0}}})
+    return sync_request(parent, converged(parent))
+
+
+def long_name() -> dict:
+    parent = guestbook(name=LONG_NAME)
+    return sync_request(parent, converged(parent))
+
+
+def every_field_set() -> dict:
+    parent = guestbook(name="shop-guestbook", namespace="shop", spec=FULL_SPEC)
+    return sync_request(parent, converged(parent))
+
+
+def invalid_spec_held() -> dict:
+    parent = guestbook(spec={"frontend": {"replicas": -1}}, generation=5)
+    return sync_request(parent, converged(parent, spec={}))
+
+
+def paused() -> dict:
+    parent = guestbook(
+        spec={"frontend": {"replicas": 7}}, generation=6, annotations={PAUSED_ANNOTATION: "true"}
+    )
+    return sync_request(parent, converged(parent, spec={}))
+
+
+def deadline_exceeded() -> dict:
+    parent = guestbook(spec={"frontend": {"image": "example.com/missing:v1"}}, generation=2)
+    observed = converged(parent, ready=False)
+    frontend = next(c for c in observed if c["metadata"]["name"] == "gb1-frontend")
+    frontend["status"]["conditions"][1].update(
+        status="False",
+        reason="ProgressDeadlineExceeded",
+        message="ReplicaSet has timed out progressing.",
+    )
+    return sync_request(parent, observed)
+
+
+CASES: dict[str, Callable[[], dict]] = {
+    "new-guestbook": new_guestbook,
+    "rolling-out": rolling_out,
+    "all-ready": all_ready,
+    "v2-keys": v2_keys,
+    "scaled-up": scaled_up,
+    "scaled-to-one": scaled_to_one,
+    "image-changed": image_changed,
+    "no-followers": no_followers,
+    "long-name": long_name,
+    "every-field-set": every_field_set,
+    "invalid-spec-held": invalid_spec_held,
+    "paused": paused,
+    "deadline-exceeded": deadline_exceeded,
+}
