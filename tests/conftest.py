@@ -1,0 +1,30 @@
+"""Fixtures shared by every test module, built on the app factory."""
+
+import json
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from hooks.app import create_app
+
+ROOT = Path(__file__).parent.parent
+
+
+@pytest.fixture
+def app() -> Flask:
+    """Return a hook server configured for tests."""
+    return create_app({"TESTING": True})
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """Return a test client of that server."""
+    return app.test_client()
+
+
+@pytest.fixture
+def sample_request() -> dict:
+    """Return samples/sync-request.json, the request the README's curl example sends."""
+    return json.loads((ROOT / "samples" / "sync-request.json").read_text())
