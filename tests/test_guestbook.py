@@ -1,0 +1,282 @@
+"""sync() and finalize(): the response bodies Metacontroller acts on."""
+
+import copy
+import json
+import re
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from hooks import HoldError, RequestError, finalize, sync
+from hooks.hold import LAST_APPLIED
+from hooks.spec import PAUSED_ANNOTATION
+from tests.apiserver import guestbook, observe, sync_request
+
+NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
+
+
+def converged(parent: dict, spec: dict | None = None) -> list[dict]:
+    """Return the children of `spec` (default: the parent's) as observed once applied."""
+    template = {
+        "metadata": {"name": parent["metadata"]["name"]},
+        "spec": parent["spec"] if spec is None else spec,
+    }
+    return [observe(child, parent) for child in sync(template, {}, now=NOW)["children"]]
+
+
+def answer(parent: dict, observed: list[dict], version: str = "v1") -> dict:
+    return sync(parent, sync_request(parent, observed, version=version)["children"], now=NOW)
+
+
+def last_applied(observed: list[dict]) -> list[dict]:
+    return [json.loads(child["metadata"]["annotations"][LAST_APPLIED]) for child in observed]
+
+
+def by_identity(children: list[dict]) -> dict[tuple[str, str], dict]:
+    return {(child["kind"], child["metadata"]["name"]): child for child in children}
+
+
+def reasons(response: dict) -> dict[str, tuple[str, str]]:
+    return {c["type"]: (c["status"], c["reason"]) for c in response["status"]["conditions"]}
+
+
+def test_the_response_holds_only_status_and_children():
+    response = answer(guestbook(), [])
+
+    assert set(response) == {"status", "children"}
+    assert len(response["children"]) == 8
+
+
+def test_v1_and_v2_requests_get_the_same_answer():
+    parent = guestbook()
+    observed = converged(parent)
+
+    assert answer(parent, observed, "v1") == answer(parent, observed, "v2")
+
+
+def test_children_are_found_by_their_own_kind_and_name_not_by_map_keys():
+    parent = guestbook()
+    observed = converged(parent)
+    children = {"AnyKey": {f"key-{i}": child for i, child in enumerate(observed)}}
+
+    assert sync(parent, children, now=NOW) == answer(parent, observed)
+
+
+def test_the_same_request_and_time_give_the_same_answer():
+    parent = guestbook()
+    request = sync_request(parent, converged(parent))
+
+    first = sync(request["parent"], request["children"], now=NOW)
+    second = sync(copy.deepcopy(request["parent"]), copy.deepcopy(request["children"]), now=NOW)
+
+    assert json.dumps(first, sort_keys=True) == json.dumps(second, sort_keys=True)
+
+
+def test_sync_does_not_change_its_input():
+    parent = guestbook(spec={"frontend": {"replicas": -1}})
+    request = sync_request(parent, converged(parent, {}))
+    before = copy.deepcopy(request)
+
+    sync(request["parent"], request["children"], now=NOW)
+
+    assert request == before
+
+
+def test_a_spec_change_is_answered_with_the_new_children():
+    parent = guestbook(spec={"frontend": {"replicas": 5}}, generation=2)
+
+    response = answer(parent, converged(parent, {}))
+
+    assert by_identity(response["children"])["Deployment", "gb1-frontend"]["spec"]["replicas"] == 5
+    assert reasons(response)["Reconciling"] == ("True", "Progressing")
+
+
+def test_an_invalid_spec_holds_every_observed_child_exactly_as_last_applied():
+    parent = guestbook(spec={"frontend": {"replicas": -1}}, generation=2)
+    observed = converged(parent, {})
+
+    response = answer(parent, observed)
+
+    assert by_identity(response["children"]) == by_identity(last_applied(observed))
+    assert reasons(response) == {
+        "Ready": ("False", "InvalidSpec"),
+        "Reconciling": ("False", "InvalidSpec"),
+        "Stalled": ("True", "InvalidSpec"),
+    }
+    assert response["status"]["conditions"][2]["message"] == (
+        "Invalid spec, every child is held as last applied: "
+        "spec.frontend.replicas: must be between 0 and 100, got -1"
+    )
+    assert response["status"]["frontend"] == {
+        "replicas": 3,
+        "readyReplicas": 3,
+        "updatedReplicas": 3,
+    }
+
+
+def test_an_invalid_spec_with_nothing_observed_creates_nothing():
+    response = answer(guestbook(spec={"frontend": {"service": {"type": "Bogus"}}}), [])
+
+    assert response["children"] == []
+    assert reasons(response)["Stalled"] == ("True", "InvalidSpec")
+
+
+def test_an_invalid_spec_refuses_to_answer_when_a_child_cannot_be_held():
+    parent = guestbook(spec={"frontend": {"replicas": -1}})
+    observed = converged(parent, {})
+    del by_identity(observed)["Deployment", "gb1-frontend"]["metadata"]["annotations"][LAST_APPLIED]
+
+    with pytest.raises(HoldError) as caught:
+        answer(parent, observed)
+
+    assert str(caught.value) == (
+        "spec.frontend.replicas: must be between 0 and 100, got -1; Deployment gb1-frontend "
+        f"has no {LAST_APPLIED} annotation (server-side apply, or an adopted object), "
+        "so it cannot be held as it is"
+    )
+
+
+@pytest.mark.parametrize(
+    "annotation",
+    [
+        pytest.param("{not json", id="not-json"),
+        pytest.param('{"kind": "Service", "metadata": {"name": "gb1-frontend"}}', id="other-kind"),
+        pytest.param('{"kind": "Deployment", "metadata": {"name": "other"}}', id="other-name"),
+        pytest.param("[]", id="not-an-object"),
+    ],
+)
+def test_a_last_applied_annotation_that_is_not_the_childs_own_cannot_be_held(annotation):
+    parent = guestbook(spec={"frontend": {"replicas": -1}})
+    observed = converged(parent, {})
+    frontend = by_identity(observed)["Deployment", "gb1-frontend"]
+    frontend["metadata"]["annotations"][LAST_APPLIED] = annotation
+
+    with pytest.raises(
+        HoldError, match=r"Deployment gb1-frontend has a \S+ annotation that is not its own object"
+    ):
+        answer(parent, observed)
+
+
+def test_a_pause_holds_every_child_and_ignores_spec_edits():
+    paused = guestbook(
+        spec={"frontend": {"replicas": 9}}, annotations={PAUSED_ANNOTATION: "true"}, generation=3
+    )
+    observed = converged(paused, {})
+
+    response = answer(paused, observed)
+
+    assert by_identity(response["children"]) == by_identity(last_applied(observed))
+    assert reasons(response) == {
+        "Ready": ("True", "AllTiersReady"),
+        "Reconciling": ("False", "Paused"),
+        "Stalled": ("False", "Paused"),
+        "Paused": ("True", "PausedByAnnotation"),
+    }
+
+
+def test_removing_the_pause_applies_the_edit():
+    resumed = guestbook(spec={"frontend": {"replicas": 9}}, generation=4)
+
+    response = answer(resumed, converged(resumed, {}))
+
+    assert by_identity(response["children"])["Deployment", "gb1-frontend"]["spec"]["replicas"] == 9
+    assert "Paused" not in reasons(response)
+
+
+def test_a_pause_value_other_than_true_is_an_invalid_spec_that_holds():
+    parent = guestbook(annotations={PAUSED_ANNOTATION: "yes"})
+    observed = converged(parent)
+
+    response = answer(parent, observed)
+
+    assert by_identity(response["children"]) == by_identity(last_applied(observed))
+    assert reasons(response)["Stalled"] == ("True", "InvalidSpec")
+    assert (
+        f"metadata.annotations[{PAUSED_ANNOTATION}]"
+        in response["status"]["conditions"][2]["message"]
+    )
+
+
+def test_a_paused_guestbook_with_an_invalid_spec_reports_both():
+    parent = guestbook(spec={"frontend": {"replicas": -1}}, annotations={PAUSED_ANNOTATION: "true"})
+
+    response = answer(parent, converged(parent, {}))
+
+    assert reasons(response)["Stalled"] == ("True", "InvalidSpec")
+    assert reasons(response)["Paused"] == ("True", "PausedByAnnotation")
+
+
+def test_finalize_releases_at_once_and_returns_no_children():
+    parent = guestbook(spec={"frontend": {"replicas": -1}})
+    request = sync_request(parent, converged(parent, {}))
+
+    response = finalize(request["parent"], request["children"], now=NOW)
+
+    assert response["finalized"] is True
+    assert response["children"] == []
+    assert reasons(response)["Ready"] == ("False", "Terminating")
+    assert response["status"]["frontend"]["readyReplicas"] == 3
+
+
+@pytest.mark.parametrize(
+    ("hook", "parent", "children", "message"),
+    [
+        pytest.param(
+            sync, {"metadata": {}}, {}, "parent.metadata.name is missing", id="sync-no-name"
+        ),
+        pytest.param(
+            sync, guestbook(), [], "children must be a map of child types", id="sync-children-list"
+        ),
+        pytest.param(finalize, "gb1", {}, "parent must be an object", id="finalize-parent-string"),
+        pytest.param(
+            finalize,
+            guestbook(),
+            {"Service.v1": None},
+            "must be a map of objects",
+            id="finalize-null-type",
+        ),
+        pytest.param(
+            sync,
+            guestbook(),
+            {
+                "Service.v1": {"a": {"kind": "Service", "metadata": {"name": "a"}}},
+                "Service.v2": {"a": {"kind": "Service", "metadata": {"name": "a"}}},
+            },
+            "children holds two Service objects named 'a'",
+            id="sync-duplicate-child",
+        ),
+    ],
+)
+def test_a_malformed_request_raises_a_request_error_naming_the_problem(
+    hook, parent, children, message
+):
+    with pytest.raises(RequestError, match=re.escape(message)):
+        hook(parent, children, now=NOW)
+
+
+@pytest.mark.parametrize(
+    "now",
+    [
+        pytest.param(datetime(2026, 3, 1, 12, 0, 0), id="naive-means-utc"),
+        pytest.param(
+            datetime(2026, 3, 1, 13, 0, 0, tzinfo=timezone(timedelta(hours=1))), id="other-zone"
+        ),
+    ],
+)
+def test_transition_times_are_written_in_utc(now):
+    response = sync(guestbook(), {}, now=now)
+
+    assert {c["lastTransitionTime"] for c in response["status"]["conditions"]} == {
+        "2026-03-01T12:00:00Z"
+    }
+
+
+def test_without_an_injected_time_the_current_time_is_used():
+    before = datetime.now(UTC).replace(microsecond=0)
+
+    response = sync(guestbook(), {})
+
+    stamps = {c["lastTransitionTime"] for c in response["status"]["conditions"]}
+    (stamp,) = stamps
+    written = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    assert before <= written <= datetime.now(UTC)

@@ -1,0 +1,283 @@
+"""Spec parsing: the contract's defaults, overrides as given, and errors that name the field."""
+
+from types import MappingProxyType
+
+import pytest
+
+from hooks.spec import (
+    DEFAULT_RESOURCES,
+    FOLLOWER_IMAGE,
+    FRONTEND_IMAGE,
+    LEADER_IMAGE,
+    PAUSED_ANNOTATION,
+    SpecError,
+    is_paused,
+    parse_spec,
+)
+
+
+def plain(mapping: MappingProxyType) -> dict:
+    """Return a read-only nested mapping as plain dicts, for whole-value comparisons."""
+    return {
+        key: plain(value) if isinstance(value, MappingProxyType) else value
+        for key, value in mapping.items()
+    }
+
+
+@pytest.mark.parametrize("raw", [None, {}], ids=["spec-null", "spec-empty"])
+def test_an_empty_spec_gets_every_default_of_the_contract(raw):
+    spec = parse_spec(raw)
+
+    requests = {"requests": {"cpu": "100m", "memory": "100Mi"}}
+    assert (spec.frontend.image, spec.frontend.replicas) == (FRONTEND_IMAGE, 3)
+    assert (spec.leader.image, spec.leader.replicas) == (LEADER_IMAGE, 1)
+    assert (spec.follower.image, spec.follower.replicas) == (FOLLOWER_IMAGE, 2)
+    assert FRONTEND_IMAGE == "us-docker.pkg.dev/google-samples/containers/gke/gb-frontend:v5"
+    assert LEADER_IMAGE == "docker.io/redis:6.0.5"
+    assert FOLLOWER_IMAGE == "us-docker.pkg.dev/google-samples/containers/gke/gb-redis-follower:v2"
+    for tier in (spec.frontend, spec.leader, spec.follower):
+        assert plain(tier.resources) == requests
+    assert (spec.service.type, spec.service.port, spec.service.node_port) == ("ClusterIP", 80, None)
+    assert dict(spec.service.annotations) == {}
+
+
+def test_every_field_is_used_as_given():
+    limits = {"requests": {"cpu": 1, "memory": "1Gi"}, "limits": {"cpu": "2", "memory": "1Gi"}}
+    spec = parse_spec(
+        {
+            "frontend": {
+                "image": "example.com/frontend:v9",
+                "replicas": 0,
+                "resources": limits,
+                "service": {
+                    "type": "NodePort",
+                    "port": 8080,
+                    "nodePort": 30080,
+                    "annotations": {"example.com/team": "web"},
+                },
+            },
+            "redis": {
+                "leader": {
+                    "image": "example.com/redis:7",
+                    "resources": {"limits": {"memory": "2Gi"}},
+                },
+                "follower": {"image": "example.com/follower:7", "replicas": 10},
+            },
+        }
+    )
+
+    assert (spec.frontend.image, spec.frontend.replicas) == ("example.com/frontend:v9", 0)
+    assert plain(spec.frontend.resources) == limits
+    assert (spec.service.type, spec.service.port, spec.service.node_port) == (
+        "NodePort",
+        8080,
+        30080,
+    )
+    assert dict(spec.service.annotations) == {"example.com/team": "web"}
+    assert spec.leader.image == "example.com/redis:7"
+    assert plain(spec.leader.resources) == {"limits": {"memory": "2Gi"}}
+    assert (spec.follower.image, spec.follower.replicas) == ("example.com/follower:7", 10)
+    assert plain(spec.follower.resources) == plain(DEFAULT_RESOURCES)
+
+
+def test_parsed_specs_cannot_be_changed():
+    spec = parse_spec({"frontend": {"service": {"annotations": {"a": "b"}}}})
+
+    with pytest.raises(AttributeError):
+        spec.frontend.replicas = 5  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        spec.service.annotations["a"] = "c"  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("raw", "path", "problem"),
+    [
+        pytest.param([], "spec", "must be an object, got a list", id="spec-not-an-object"),
+        pytest.param(
+            {"frontend": {"replicas": -1}},
+            "spec.frontend.replicas",
+            "must be between 0 and 100, got -1",
+            id="negative-replicas",
+        ),
+        pytest.param(
+            {"frontend": {"replicas": 101}},
+            "spec.frontend.replicas",
+            "must be between 0 and 100, got 101",
+            id="too-many-replicas",
+        ),
+        pytest.param(
+            {"frontend": {"replicas": "3"}},
+            "spec.frontend.replicas",
+            "must be an integer, got the string '3'",
+            id="replicas-as-string",
+        ),
+        pytest.param(
+            {"frontend": {"replicas": True}},
+            "spec.frontend.replicas",
+            "must be an integer, got a boolean",
+            id="replicas-as-boolean",
+        ),
+        pytest.param(
+            {"frontend": {"replicas": 2.5}},
+            "spec.frontend.replicas",
+            "must be an integer, got the number 2.5",
+            id="replicas-as-float",
+        ),
+        pytest.param(
+            {"redis": {"follower": {"replicas": 11}}},
+            "spec.redis.follower.replicas",
+            "must be between 0 and 10, got 11",
+            id="too-many-followers",
+        ),
+        pytest.param(
+            {"frontend": {"image": ""}},
+            "spec.frontend.image",
+            "must be a non-empty image reference without spaces, at most 512 characters, got ''",
+            id="empty-image",
+        ),
+        pytest.param(
+            {"redis": {"leader": {"image": "redis 6"}}},
+            "spec.redis.leader.image",
+            "must be a non-empty image reference without spaces, at most 512 characters, "
+            "got 'redis 6'",
+            id="image-with-space",
+        ),
+        pytest.param(
+            {"redis": {"leader": {"image": 6}}},
+            "spec.redis.leader.image",
+            "must be a string, got the number 6",
+            id="image-not-a-string",
+        ),
+        pytest.param(
+            {"frontend": {"service": {"type": "ExternalName"}}},
+            "spec.frontend.service.type",
+            "must be one of ClusterIP, NodePort, LoadBalancer, got 'ExternalName'",
+            id="unknown-service-type",
+        ),
+        pytest.param(
+            {"frontend": {"service": {"port": 0}}},
+            "spec.frontend.service.port",
+            "must be between 1 and 65535, got 0",
+            id="port-zero",
+        ),
+        pytest.param(
+            {"frontend": {"service": {"nodePort": 30080}}},
+            "spec.frontend.service.nodePort",
+            "is only allowed with type NodePort or LoadBalancer, not ClusterIP",
+            id="node-port-with-cluster-ip",
+        ),
+        pytest.param(
+            {"frontend": {"service": {"type": "NodePort", "nodePort": 80}}},
+            "spec.frontend.service.nodePort",
+            "must be between 30000 and 32767, got 80",
+            id="node-port-out-of-range",
+        ),
+        pytest.param(
+            {"frontend": {"service": {"annotations": {"a": 1}}}},
+            "spec.frontend.service.annotations[a]",
+            "must be a string, got the number 1",
+            id="annotation-value-not-a-string",
+        ),
+        pytest.param(
+            {"frontend": {"service": {"annotations": {"bad key!": "x"}}}},
+            "spec.frontend.service.annotations[bad key!]",
+            "is not a valid annotation key",
+            id="annotation-key-invalid",
+        ),
+        pytest.param(
+            {"frontend": {"replica": 3}},
+            "spec.frontend.replica",
+            "unknown field (known fields: image, replicas, resources, service)",
+            id="unknown-field-typo",
+        ),
+        pytest.param(
+            {"redis": {"sentinel": {}}},
+            "spec.redis.sentinel",
+            "unknown field (known fields: leader, follower)",
+            id="unknown-redis-field",
+        ),
+        pytest.param(
+            {"redis": {"leader": {"replicas": 2}}},
+            "spec.redis.leader.replicas",
+            "unknown field (known fields: image, resources)",
+            id="leader-replicas-are-fixed",
+        ),
+        pytest.param(
+            {"frontend": {"resources": {"requests": {"cpu": "lots"}}}},
+            "spec.frontend.resources.requests.cpu",
+            "must be a quantity such as 100m or 1Gi, got 'lots'",
+            id="bad-quantity",
+        ),
+        pytest.param(
+            {"frontend": {"resources": {"requests": {"cpu": "-1"}}}},
+            "spec.frontend.resources.requests.cpu",
+            "must not be negative, got '-1'",
+            id="negative-quantity",
+        ),
+        pytest.param(
+            {"frontend": {"resources": {"requests": []}}},
+            "spec.frontend.resources.requests",
+            "must be an object, got a list",
+            id="requests-not-a-map",
+        ),
+        pytest.param(
+            {"frontend": {"resources": {"claims": [{"name": "gpu"}]}}},
+            "spec.frontend.resources.claims",
+            "unknown field (known fields: requests, limits)",
+            id="resource-claims",
+        ),
+        pytest.param(
+            {
+                "redis": {
+                    "follower": {
+                        "resources": {"requests": {"memory": "2Gi"}, "limits": {"memory": "1Gi"}}
+                    }
+                }
+            },
+            "spec.redis.follower.resources.requests.memory",
+            "must not exceed the limit 1Gi, got 2Gi",
+            id="request-above-limit",
+        ),
+    ],
+)
+def test_an_invalid_spec_is_rejected_naming_the_field(raw, path, problem):
+    with pytest.raises(SpecError) as caught:
+        parse_spec(raw)
+
+    assert (caught.value.path, caught.value.problem) == (path, problem)
+    assert str(caught.value) == f"{path}: {problem}"
+
+
+def test_a_request_equal_to_its_limit_is_accepted():
+    spec = parse_spec(
+        {"frontend": {"resources": {"requests": {"cpu": "1"}, "limits": {"cpu": "1000m"}}}}
+    )
+
+    assert plain(spec.frontend.resources) == {"requests": {"cpu": "1"}, "limits": {"cpu": "1000m"}}
+
+
+@pytest.mark.parametrize(
+    ("annotations", "paused"),
+    [
+        pytest.param(None, False, id="no-annotations"),
+        pytest.param({"other": "true"}, False, id="other-annotation"),
+        pytest.param({PAUSED_ANNOTATION: "true"}, True, id="paused"),
+    ],
+)
+def test_the_pause_annotation_pauses_only_when_true(annotations, paused):
+    metadata = (
+        {"name": "gb1"} if annotations is None else {"name": "gb1", "annotations": annotations}
+    )
+
+    assert is_paused(metadata) is paused
+
+
+@pytest.mark.parametrize("value", ["false", "True", "yes", ""])
+def test_any_other_pause_value_is_an_error_that_says_how_to_resume(value):
+    with pytest.raises(SpecError) as caught:
+        is_paused({"annotations": {PAUSED_ANNOTATION: value}})
+
+    assert caught.value.path == f"metadata.annotations[{PAUSED_ANNOTATION}]"
+    assert caught.value.problem == (
+        f'must be "true" to pause, got {value!r}; remove the annotation to resume'
+    )

@@ -1,0 +1,304 @@
+"""Status: counts and kstatus conditions computed only from what was observed."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from hooks.children import build_children
+from hooks.names import base_name
+from hooks.observed import read_children
+from hooks.spec import parse_spec
+from hooks.status import Verdict, compute_status
+from tests.apiserver import guestbook, observe, sync_request
+
+NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
+STAMP = "2026-03-01T12:00:00Z"
+EARLIER = "2026-02-01T08:30:00Z"
+
+
+def status_for(
+    parent: dict,
+    observed: list[dict],
+    *,
+    verdict: Verdict = Verdict(),  # noqa: B008 (frozen, so sharing it is safe)
+    desired: list[dict] | None = None,
+    now: datetime = NOW,
+) -> dict:
+    """Return the status computed for `parent` when `observed` is what exists."""
+    base = base_name(parent["metadata"]["name"])
+    if desired is None:
+        desired = build_children(base, parse_spec(parent["spec"]))
+    children = read_children(sync_request(parent, observed)["children"])
+    return compute_status(
+        parent, base=base, desired=desired, observed=children, verdict=verdict, now=now
+    )
+
+
+def applied(parent: dict, spec: dict | None = None, *, ready: bool = True) -> list[dict]:
+    """Return the children of `spec` (default: the parent's) as observed once applied."""
+    base = base_name(parent["metadata"]["name"])
+    desired = build_children(base, parse_spec(parent["spec"] if spec is None else spec))
+    return [observe(child, parent, ready=ready) for child in desired]
+
+
+def conditions(status: dict) -> dict[str, tuple[str, str]]:
+    return {c["type"]: (c["status"], c["reason"]) for c in status["conditions"]}
+
+
+def deployment(observed: list[dict], name: str) -> dict:
+    return next(c for c in observed if c["kind"] == "Deployment" and c["metadata"]["name"] == name)
+
+
+def test_nothing_observed_yet_reads_as_reconciling_with_zero_counts():
+    parent = guestbook()
+
+    status = status_for(parent, [])
+
+    zero = {"replicas": 0, "readyReplicas": 0, "updatedReplicas": 0}
+    assert status["replicas"] == 0
+    assert status["frontend"] == status["redisLeader"] == status["redisFollower"] == zero
+    assert "url" not in status
+    assert conditions(status) == {
+        "Ready": ("False", "TiersNotReady"),
+        "Reconciling": ("True", "Progressing"),
+        "Stalled": ("False", "Progressing"),
+    }
+    assert status["conditions"][0]["message"] == (
+        "Waiting for redis-leader (not created yet), redis-follower (not created yet), "
+        "frontend (not created yet)"
+    )
+
+
+def test_all_tiers_ready_reads_as_ready_and_converged():
+    parent = guestbook(namespace="demo")
+
+    status = status_for(parent, applied(parent))
+
+    assert status["replicas"] == 3
+    assert status["frontend"] == {"replicas": 3, "readyReplicas": 3, "updatedReplicas": 3}
+    assert status["redisLeader"] == {"replicas": 1, "readyReplicas": 1, "updatedReplicas": 1}
+    assert status["redisFollower"] == {"replicas": 2, "readyReplicas": 2, "updatedReplicas": 2}
+    assert status["url"] == "http://gb1-frontend.demo.svc:80"
+    assert status["selector"] == (
+        "app.kubernetes.io/name=guestbook,app.kubernetes.io/instance=gb1,"
+        "app.kubernetes.io/component=frontend"
+    )
+    assert conditions(status) == {
+        "Ready": ("True", "AllTiersReady"),
+        "Reconciling": ("False", "AllTiersReady"),
+        "Stalled": ("False", "AllTiersReady"),
+    }
+
+
+def rolling_out(parent):
+    return applied(parent, ready=False)
+
+
+def scaled_down(parent):
+    return applied(parent, {"frontend": {"replicas": 5}})
+
+
+def image_not_yet_applied(parent):
+    return applied(parent, {})
+
+
+def rollout_not_yet_observed(parent):
+    observed = applied(parent)
+    deployment(observed, "gb1-frontend")["metadata"]["generation"] = 2
+    return observed
+
+
+def old_pods_still_running(parent):
+    observed = applied(parent)
+    deployment(observed, "gb1-frontend")["status"]["replicas"] = 4
+    return observed
+
+
+def one_tier_missing(parent):
+    return [c for c in applied(parent) if c["metadata"]["name"] != "gb1-redis-follower"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "observe_state", "waiting"),
+    [
+        pytest.param({}, rolling_out, "redis-leader (0/1 ready, 1/1 updated)", id="rolling-out"),
+        pytest.param(
+            {"frontend": {"replicas": 2}},
+            scaled_down,
+            "frontend (update not yet applied)",
+            id="scaled-down",
+        ),
+        pytest.param(
+            {"frontend": {"image": "example.com/frontend:v6"}},
+            image_not_yet_applied,
+            "frontend (update not yet applied)",
+            id="image-changed",
+        ),
+        pytest.param(
+            {},
+            rollout_not_yet_observed,
+            "frontend (rollout not yet observed)",
+            id="generation-ahead",
+        ),
+        pytest.param(
+            {}, old_pods_still_running, "frontend (3/3 ready, 3/3 updated)", id="old-pods-running"
+        ),
+        pytest.param({}, one_tier_missing, "redis-follower (not created yet)", id="tier-missing"),
+    ],
+)
+def test_a_tier_that_has_not_converged_keeps_the_guestbook_reconciling(
+    spec, observe_state, waiting
+):
+    parent = guestbook(spec=spec)
+
+    status = status_for(parent, observe_state(parent))
+
+    assert conditions(status)["Ready"] == ("False", "TiersNotReady")
+    assert conditions(status)["Reconciling"] == ("True", "Progressing")
+    assert conditions(status)["Stalled"] == ("False", "Progressing")
+    assert status["conditions"][0]["message"].startswith(f"Waiting for {waiting}")
+
+
+def test_a_deployment_past_its_progress_deadline_stalls_the_guestbook():
+    parent = guestbook()
+    observed = applied(parent, ready=False)
+    progressing = deployment(observed, "gb1-frontend")["status"]["conditions"][1]
+    progressing.update(status="False", reason="ProgressDeadlineExceeded")
+
+    status = status_for(parent, observed)
+
+    assert conditions(status) == {
+        "Ready": ("False", "ProgressDeadlineExceeded"),
+        "Reconciling": ("False", "ProgressDeadlineExceeded"),
+        "Stalled": ("True", "ProgressDeadlineExceeded"),
+    }
+    assert status["conditions"][2]["message"] == (
+        "Deployment gb1-frontend exceeded its progress deadline"
+    )
+
+
+def test_an_invalid_spec_stalls_with_its_message_and_keeps_the_observed_counts():
+    parent = guestbook()
+    observed = applied(parent)
+    problem = "spec.frontend.replicas: must be between 0 and 100, got -1"
+
+    status = status_for(parent, observed, verdict=Verdict(problem=problem), desired=[])
+
+    assert status["frontend"] == {"replicas": 3, "readyReplicas": 3, "updatedReplicas": 3}
+    assert conditions(status) == {
+        "Ready": ("False", "InvalidSpec"),
+        "Reconciling": ("False", "InvalidSpec"),
+        "Stalled": ("True", "InvalidSpec"),
+    }
+    assert all(problem in c["message"] for c in status["conditions"])
+
+
+def test_a_paused_guestbook_is_judged_on_the_children_it_holds():
+    parent = guestbook(spec={"frontend": {"replicas": 9}})
+    observed = applied(parent, {})
+    held = build_children("gb1", parse_spec({}))
+
+    status = status_for(parent, observed, verdict=Verdict(paused=True), desired=held)
+
+    assert conditions(status) == {
+        "Ready": ("True", "AllTiersReady"),
+        "Reconciling": ("False", "Paused"),
+        "Stalled": ("False", "Paused"),
+        "Paused": ("True", "PausedByAnnotation"),
+    }
+
+
+def test_a_terminating_guestbook_says_so():
+    parent = guestbook()
+
+    status = status_for(parent, applied(parent), verdict=Verdict(terminating=True), desired=[])
+
+    assert conditions(status) == {
+        "Ready": ("False", "Terminating"),
+        "Reconciling": ("True", "Terminating"),
+        "Stalled": ("False", "Terminating"),
+    }
+
+
+def test_conditions_carry_the_parents_generation():
+    parent = guestbook(generation=7)
+
+    status = status_for(parent, [])
+
+    assert {c["observedGeneration"] for c in status["conditions"]} == {7}
+
+
+def test_conditions_omit_the_generation_when_the_parent_has_none():
+    parent = guestbook()
+    del parent["metadata"]["generation"]
+
+    status = status_for(parent, [])
+
+    assert all("observedGeneration" not in c for c in status["conditions"])
+
+
+def test_transition_times_are_carried_over_while_a_condition_keeps_its_status():
+    parent = guestbook()
+    observed = applied(parent)
+    parent["status"] = {
+        "conditions": [
+            {"type": "Ready", "status": "True", "lastTransitionTime": EARLIER},
+            {"type": "Reconciling", "status": "True", "lastTransitionTime": EARLIER},
+        ]
+    }
+
+    status = status_for(parent, observed)
+
+    times = {c["type"]: c["lastTransitionTime"] for c in status["conditions"]}
+    assert times == {"Ready": EARLIER, "Reconciling": STAMP, "Stalled": STAMP}
+
+
+def test_a_converged_guestbook_gets_the_same_status_whatever_the_clock_says():
+    parent = guestbook()
+    observed = applied(parent)
+    parent["status"] = status_for(parent, observed)
+
+    later = status_for(parent, observed, now=NOW + timedelta(days=3))
+
+    assert later == parent["status"]
+
+
+@pytest.mark.parametrize(
+    "previous",
+    [
+        pytest.param("not a map", id="status-not-a-map"),
+        pytest.param({"conditions": "nope"}, id="conditions-not-a-list"),
+        pytest.param({"conditions": [None, 3, {"status": "True"}]}, id="junk-conditions"),
+        pytest.param(
+            {"conditions": [{"type": "Ready", "status": "True", "lastTransitionTime": 5}]},
+            id="bad-time",
+        ),
+    ],
+)
+def test_a_malformed_previous_status_is_ignored_not_fatal(previous):
+    parent = guestbook()
+    parent["status"] = previous
+
+    status = status_for(parent, applied(parent))
+
+    assert {c["lastTransitionTime"] for c in status["conditions"]} == {STAMP}
+
+
+def test_observed_status_fields_of_the_wrong_type_read_as_absent():
+    parent = guestbook()
+    observed = applied(parent)
+    frontend = deployment(observed, "gb1-frontend")
+    frontend["status"] = {"replicas": "3", "readyReplicas": None, "conditions": "x"}
+
+    status = status_for(parent, observed)
+
+    assert status["frontend"] == {"replicas": 0, "readyReplicas": 0, "updatedReplicas": 0}
+    assert conditions(status)["Ready"] == ("False", "TiersNotReady")
+
+
+def test_the_url_uses_the_observed_service_port_and_namespace():
+    parent = guestbook(namespace="shop", spec={"frontend": {"service": {"port": 8080}}})
+
+    status = status_for(parent, applied(parent))
+
+    assert status["url"] == "http://gb1-frontend.shop.svc:8080"
