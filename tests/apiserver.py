@@ -11,6 +11,10 @@ import copy
 import json
 import uuid
 
+from hooks.children import build_children
+from hooks.names import base_name
+from hooks.spec import parse_spec
+
 GROUP = "webapp.my.domain"
 API_VERSION = f"{GROUP}/v1"
 LAST_APPLIED = "metacontroller.k8s.io/last-applied-configuration"
@@ -96,6 +100,13 @@ def observe(desired: dict, parent: dict, *, ready: bool = True, generation: int 
     if status is not None:
         live["status"] = status(live, ready)
     return live
+
+
+def converged(parent: dict, spec: dict | None = None, *, ready: bool = True) -> list[dict]:
+    """Return the children of `spec` (default: the parent's) as observed once applied."""
+    base = base_name(parent["metadata"]["name"])
+    desired = build_children(base, parse_spec(parent["spec"] if spec is None else spec))
+    return [observe(child, parent, ready=ready) for child in desired]
 
 
 def sync_request(parent: dict, observed: list[dict], *, version: str = "v1") -> dict:

@@ -10,18 +10,9 @@ import pytest
 from hooks import HoldError, RequestError, finalize, sync
 from hooks.hold import LAST_APPLIED
 from hooks.spec import PAUSED_ANNOTATION
-from tests.apiserver import guestbook, observe, sync_request
+from tests.apiserver import converged, guestbook, sync_request
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
-
-
-def converged(parent: dict, spec: dict | None = None) -> list[dict]:
-    """Return the children of `spec` (default: the parent's) as observed once applied."""
-    template = {
-        "metadata": {"name": parent["metadata"]["name"]},
-        "spec": parent["spec"] if spec is None else spec,
-    }
-    return [observe(child, parent) for child in sync(template, {}, now=NOW)["children"]]
 
 
 def answer(parent: dict, observed: list[dict], version: str = "v1") -> dict:

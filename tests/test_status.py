@@ -9,7 +9,7 @@ from hooks.names import base_name
 from hooks.observed import read_children
 from hooks.spec import parse_spec
 from hooks.status import Verdict, compute_status
-from tests.apiserver import guestbook, observe, sync_request
+from tests.apiserver import converged, guestbook, sync_request
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 STAMP = "2026-03-01T12:00:00Z"
@@ -32,13 +32,6 @@ def status_for(
     return compute_status(
         parent, base=base, desired=desired, observed=children, verdict=verdict, now=now
     )
-
-
-def applied(parent: dict, spec: dict | None = None, *, ready: bool = True) -> list[dict]:
-    """Return the children of `spec` (default: the parent's) as observed once applied."""
-    base = base_name(parent["metadata"]["name"])
-    desired = build_children(base, parse_spec(parent["spec"] if spec is None else spec))
-    return [observe(child, parent, ready=ready) for child in desired]
 
 
 def conditions(status: dict) -> dict[str, tuple[str, str]]:
@@ -72,7 +65,7 @@ def test_nothing_observed_yet_reads_as_reconciling_with_zero_counts():
 def test_all_tiers_ready_reads_as_ready_and_converged():
     parent = guestbook(namespace="demo")
 
-    status = status_for(parent, applied(parent))
+    status = status_for(parent, converged(parent))
 
     assert status["replicas"] == 3
     assert status["frontend"] == {"replicas": 3, "readyReplicas": 3, "updatedReplicas": 3}
@@ -91,31 +84,31 @@ def test_all_tiers_ready_reads_as_ready_and_converged():
 
 
 def rolling_out(parent):
-    return applied(parent, ready=False)
+    return converged(parent, ready=False)
 
 
 def scaled_down(parent):
-    return applied(parent, {"frontend": {"replicas": 5}})
+    return converged(parent, {"frontend": {"replicas": 5}})
 
 
 def image_not_yet_applied(parent):
-    return applied(parent, {})
+    return converged(parent, {})
 
 
 def rollout_not_yet_observed(parent):
-    observed = applied(parent)
+    observed = converged(parent)
     deployment(observed, "gb1-frontend")["metadata"]["generation"] = 2
     return observed
 
 
 def old_pods_still_running(parent):
-    observed = applied(parent)
+    observed = converged(parent)
     deployment(observed, "gb1-frontend")["status"]["replicas"] = 4
     return observed
 
 
 def one_tier_missing(parent):
-    return [c for c in applied(parent) if c["metadata"]["name"] != "gb1-redis-follower"]
+    return [c for c in converged(parent) if c["metadata"]["name"] != "gb1-redis-follower"]
 
 
 @pytest.mark.parametrize(
@@ -161,7 +154,7 @@ def test_a_tier_that_has_not_converged_keeps_the_guestbook_reconciling(
 
 def test_a_deployment_past_its_progress_deadline_stalls_the_guestbook():
     parent = guestbook()
-    observed = applied(parent, ready=False)
+    observed = converged(parent, ready=False)
     progressing = deployment(observed, "gb1-frontend")["status"]["conditions"][1]
     progressing.update(status="False", reason="ProgressDeadlineExceeded")
 
@@ -179,7 +172,7 @@ def test_a_deployment_past_its_progress_deadline_stalls_the_guestbook():
 
 def test_an_invalid_spec_stalls_with_its_message_and_keeps_the_observed_counts():
     parent = guestbook()
-    observed = applied(parent)
+    observed = converged(parent)
     problem = "spec.frontend.replicas: must be between 0 and 100, got -1"
 
     status = status_for(parent, observed, verdict=Verdict(problem=problem), desired=[])
@@ -195,7 +188,7 @@ def test_an_invalid_spec_stalls_with_its_message_and_keeps_the_observed_counts()
 
 def test_a_paused_guestbook_is_judged_on_the_children_it_holds():
     parent = guestbook(spec={"frontend": {"replicas": 9}})
-    observed = applied(parent, {})
+    observed = converged(parent, {})
     held = build_children("gb1", parse_spec({}))
 
     status = status_for(parent, observed, verdict=Verdict(paused=True), desired=held)
@@ -211,7 +204,7 @@ def test_a_paused_guestbook_is_judged_on_the_children_it_holds():
 def test_a_terminating_guestbook_says_so():
     parent = guestbook()
 
-    status = status_for(parent, applied(parent), verdict=Verdict(terminating=True), desired=[])
+    status = status_for(parent, converged(parent), verdict=Verdict(terminating=True), desired=[])
 
     assert conditions(status) == {
         "Ready": ("False", "Terminating"),
@@ -239,7 +232,7 @@ def test_conditions_omit_the_generation_when_the_parent_has_none():
 
 def test_transition_times_are_carried_over_while_a_condition_keeps_its_status():
     parent = guestbook()
-    observed = applied(parent)
+    observed = converged(parent)
     parent["status"] = {
         "conditions": [
             {"type": "Ready", "status": "True", "lastTransitionTime": EARLIER},
@@ -255,7 +248,7 @@ def test_transition_times_are_carried_over_while_a_condition_keeps_its_status():
 
 def test_a_converged_guestbook_gets_the_same_status_whatever_the_clock_says():
     parent = guestbook()
-    observed = applied(parent)
+    observed = converged(parent)
     parent["status"] = status_for(parent, observed)
 
     later = status_for(parent, observed, now=NOW + timedelta(days=3))
@@ -279,14 +272,14 @@ def test_a_malformed_previous_status_is_ignored_not_fatal(previous):
     parent = guestbook()
     parent["status"] = previous
 
-    status = status_for(parent, applied(parent))
+    status = status_for(parent, converged(parent))
 
     assert {c["lastTransitionTime"] for c in status["conditions"]} == {STAMP}
 
 
 def test_observed_status_fields_of_the_wrong_type_read_as_absent():
     parent = guestbook()
-    observed = applied(parent)
+    observed = converged(parent)
     frontend = deployment(observed, "gb1-frontend")
     frontend["status"] = {"replicas": "3", "readyReplicas": None, "conditions": "x"}
 
@@ -299,6 +292,6 @@ def test_observed_status_fields_of_the_wrong_type_read_as_absent():
 def test_the_url_uses_the_observed_service_port_and_namespace():
     parent = guestbook(namespace="shop", spec={"frontend": {"service": {"port": 8080}}})
 
-    status = status_for(parent, applied(parent))
+    status = status_for(parent, converged(parent))
 
     assert status["url"] == "http://gb1-frontend.shop.svc:8080"

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 from hooks import sync
 from hooks.spec import PAUSED_ANNOTATION
-from tests.apiserver import guestbook, observe, sync_request
+from tests.apiserver import converged, guestbook, sync_request
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 LONG_NAME = ".".join(["guestbook-with-a-very-long-dotted-name"] * 6)[:253].rstrip(".-")
@@ -29,15 +29,6 @@ FULL_SPEC = {
         "follower": {"replicas": 3},
     },
 }
-
-
-def converged(parent: dict, *, ready: bool = True, spec: dict | None = None) -> list[dict]:
-    """Return the children of `spec` (default: the parent's) as observed once applied."""
-    metadata = {key: parent["metadata"][key] for key in ("name", "namespace")}
-    template = {"metadata": metadata, "spec": parent["spec"] if spec is None else spec}
-    return [
-        observe(child, parent, ready=ready) for child in sync(template, {}, now=NOW)["children"]
-    ]
 
 
 def settled_status(parent: dict, observed: list[dict]) -> dict:
@@ -68,18 +59,18 @@ def rolling_out() -> dict:
 
 def scaled_up() -> dict:
     parent = guestbook(spec={"frontend": {"replicas": 5}}, generation=3)
-    return sync_request(parent, converged(parent, spec={}))
+    return sync_request(parent, converged(parent, {}))
 
 
 def scaled_to_one() -> dict:
     parent = guestbook(spec={"frontend": {"replicas": 1}}, generation=3)
-    return sync_request(parent, converged(parent, spec={}))
+    return sync_request(parent, converged(parent, {}))
 
 
 def image_changed() -> dict:
     image = "us-docker.pkg.dev/google-samples/containers/gke/gb-frontend:v6"
     parent = guestbook(spec={"frontend": {"image": image}}, generation=4)
-    return sync_request(parent, converged(parent, spec={}))
+    return sync_request(parent, converged(parent, {}))
 
 
 def no_followers() -> dict:
@@ -99,14 +90,14 @@ def every_field_set() -> dict:
 
 def invalid_spec_held() -> dict:
     parent = guestbook(spec={"frontend": {"replicas": -1}}, generation=5)
-    return sync_request(parent, converged(parent, spec={}))
+    return sync_request(parent, converged(parent, {}))
 
 
 def paused() -> dict:
     parent = guestbook(
         spec={"frontend": {"replicas": 7}}, generation=6, annotations={PAUSED_ANNOTATION: "true"}
     )
-    return sync_request(parent, converged(parent, spec={}))
+    return sync_request(parent, converged(parent, {}))
 
 
 def deadline_exceeded() -> dict:
