@@ -2,8 +2,9 @@
 
 It fills in defaults (`with_defaults`), rejects what the schema does not allow,
 including every field it does not declare (`schema_errors`: a field the API
-server would prune, or refuse under kubectl's strict field validation), and
-evaluates the `x-kubernetes-validations` CEL rules (`rule_errors`).
+server would prune, or refuse under kubectl's strict field validation),
+evaluates the `x-kubernetes-validations` CEL rules (`rule_errors`), and checks
+the rules a CRD's schema itself must follow (`structural_problems`).
 """
 
 import copy
@@ -64,17 +65,17 @@ def _default(value: object, schema: dict) -> None:
 def schema_errors(value: object, schema: dict) -> list[str]:
     """Return "path: problem" for each way `value` breaks the schema, unknown fields included."""
     validator = jsonschema.Draft7Validator(_strict(schema, root=True), format_checker=FORMATS)
-    errors = []
+    found = []
     for error in validator.iter_errors(value):
         path = list(error.absolute_path)
         if error.validator == "additionalProperties":
             known = error.schema.get("properties", {})
-            errors += [
+            found += [
                 f"{dotted([*path, k])}: unknown field" for k in error.instance if k not in known
             ]
         else:
-            errors.append(f"{dotted(path)}: {error.message}")
-    return sorted(errors)
+            found.append(f"{dotted(path)}: {error.message}")
+    return sorted(found)
 
 
 def _strict(schema: dict, *, root: bool = False) -> dict:
@@ -97,7 +98,7 @@ def _strict(schema: dict, *, root: bool = False) -> dict:
 
 def rule_errors(value: object, schema: dict, path: tuple = ()) -> list[str]:
     """Return "path: message" for each CEL rule that `value` breaks, anywhere in the schema."""
-    errors = [
+    found = [
         f"{dotted(list(path))}{rule.get('fieldPath', '')}: {rule['message']}"
         for rule in schema.get("x-kubernetes-validations", [])
         if not rule_holds(rule["rule"], value)
@@ -109,8 +110,8 @@ def rule_errors(value: object, schema: dict, path: tuple = ()) -> list[str]:
         children = ((i, item, schema.get("items")) for i, item in enumerate(value))
     for key, item, field in children:
         if field is not None:
-            errors += rule_errors(item, field, (*path, key))
-    return errors
+            found += rule_errors(item, field, (*path, key))
+    return found
 
 
 def rule_holds(rule: str, value: object) -> bool:
@@ -131,6 +132,38 @@ def errors(obj: dict, schema: dict) -> list[str]:
     """Return every error the API server reports for `obj`: defaults first, then checks."""
     defaulted = with_defaults(obj, schema)
     return schema_errors(defaulted, schema) + rule_errors(defaulted, schema)
+
+
+def structural_problems(schema: dict) -> list[str]:
+    """Return how a CRD schema breaks the API server's rules for structural schemas."""
+    problems = []
+    metadata = schema.get("properties", {}).get("metadata", {})
+    if set(metadata) - {"type", "properties"} or set(metadata.get("properties", {})) - {
+        "name",
+        "generateName",
+    }:
+        problems.append("metadata: only rules on name and generateName are allowed")
+    for path, field in [("<root>", schema), *fields(schema)]:
+        problems += [f"{path}: {problem}" for problem in _node_problems(field)]
+    return problems
+
+
+def _node_problems(field: dict) -> list[str]:
+    problems = []
+    int_or_string = field.get("x-kubernetes-int-or-string", False)
+    if "type" not in field and not int_or_string:
+        problems.append("type must not be empty")
+    if field.get("type") == "array" and "items" not in field:
+        problems.append("items must be specified")
+    if "x-kubernetes-preserve-unknown-fields" in field:
+        problems.append("keeps unknown fields")
+    if "properties" in field and "additionalProperties" in field:
+        problems.append("properties and additionalProperties exclude each other")
+    if "anyOf" in field and field["anyOf"] != [{"type": "integer"}, {"type": "string"}]:
+        problems.append("anyOf may only be the int-or-string pair")
+    if any(key in field for key in ("allOf", "oneOf", "not")):
+        problems.append("no logical junctors other than the int-or-string anyOf")
+    return problems
 
 
 def fields(schema: dict, path: str = "") -> Iterator[tuple[str, dict]]:
