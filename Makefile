@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8080
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+IMAGE ?= guestbook-hooks:$(VERSION)
 
 .DEFAULT_GOAL := help
 
@@ -26,6 +28,14 @@ run: $(BIN)/.installed ## Serve the hooks on :$(PORT) under gunicorn, as the ima
 .PHONY: test
 test: $(BIN)/.installed ## Run every test
 	$(BIN)/python -m pytest
+
+.PHONY: manifests-check
+manifests-check: $(BIN)/.installed ## Check metacontroller/, samples/, the Dockerfile and all YAML, offline
+	$(BIN)/python -m pytest tests/manifests
+
+.PHONY: image
+image: ## Build the hooks image $(IMAGE) (needs Docker; set IMAGE to push elsewhere)
+	docker build --tag $(IMAGE) .
 
 .PHONY: lint
 lint: $(BIN)/.installed ## Check style and formatting

@@ -10,6 +10,9 @@ and its observed children into a sync request.
 import copy
 import json
 import uuid
+from pathlib import Path
+
+import yaml
 
 from hooks.children import build_children
 from hooks.names import base_name
@@ -27,25 +30,29 @@ CHILD_TYPES = {
     "PodDisruptionBudget": "PodDisruptionBudget.policy/v1",
     "NetworkPolicy": "NetworkPolicy.networking.k8s.io/v1",
 }
-CONTROLLER = {
-    "metadata": {"name": "guestbook-controller", "uid": "5d6b2a51-0000-4000-8000-000000000001"},
-    "spec": {
-        "generateSelector": True,
-        "parentResource": {"apiVersion": API_VERSION, "resource": "guestbooks"},
-        "childResources": [
-            {"apiVersion": "apps/v1", "resource": "deployments"},
-            {"apiVersion": "v1", "resource": "services"},
-            {"apiVersion": "policy/v1", "resource": "poddisruptionbudgets"},
-            {"apiVersion": "networking.k8s.io/v1", "resource": "networkpolicies"},
-        ],
-    },
-    "status": {},
-}
+# The CompositeController the project ships, as Metacontroller's informer holds it.
+CONTROLLER_MANIFEST = Path(__file__).parent.parent / "metacontroller" / "compositecontroller.yaml"
 
 
 def uid_of(*parts: str) -> str:
     """Return a stable uid for an object, as the API server would assign one."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, "/".join(parts)))
+
+
+def _controller() -> dict:
+    """Return the shipped CompositeController with what the API server adds to it."""
+    controller = yaml.safe_load(CONTROLLER_MANIFEST.read_text())
+    controller["metadata"].update(
+        uid=uid_of(controller["apiVersion"], controller["metadata"]["name"]),
+        resourceVersion="1",
+        generation=1,
+        creationTimestamp=CREATED,
+    )
+    controller["status"] = {}
+    return controller
+
+
+CONTROLLER = _controller()
 
 
 def guestbook(

@@ -1,0 +1,1 @@
+"""Offline checks of what `kubectl apply -k metacontroller/` installs, the samples, the image."""

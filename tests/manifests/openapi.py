@@ -1,0 +1,201 @@
+"""What the API server does with a CRD's structural schema, for offline tests.
+
+It fills in defaults (`with_defaults`), rejects what the schema does not allow,
+including every field it does not declare (`schema_errors`: a field the API
+server would prune, or refuse under kubectl's strict field validation),
+evaluates the `x-kubernetes-validations` CEL rules (`rule_errors`), and checks
+the rules a CRD's schema itself must follow (`structural_problems`).
+"""
+
+import copy
+import functools
+from collections.abc import Iterator
+from datetime import datetime
+
+import celpy
+import jsonschema
+
+INT_RANGES = {"int32": 2**31, "int64": 2**63}
+FORMATS = jsonschema.FormatChecker(formats=())
+
+
+@FORMATS.checks("int32")
+def _is_int32(value: object) -> bool:
+    return not isinstance(value, int) or -INT_RANGES["int32"] <= value < INT_RANGES["int32"]
+
+
+@FORMATS.checks("int64")
+def _is_int64(value: object) -> bool:
+    return not isinstance(value, int) or -INT_RANGES["int64"] <= value < INT_RANGES["int64"]
+
+
+@FORMATS.checks("date-time", raises=ValueError)
+def _is_date_time(value: object) -> bool:
+    return not isinstance(value, str) or bool(datetime.fromisoformat(value))
+
+
+def openapi_schema(crd: dict, version: str) -> dict:
+    """Return the openAPIV3Schema of one version of a CRD."""
+    served = {v["name"]: v for v in crd["spec"]["versions"]}
+    return served[version]["schema"]["openAPIV3Schema"]
+
+
+def with_defaults(value: object, schema: dict) -> object:
+    """Return a copy of `value` with the schema's defaults filled in, as the API server does."""
+    value = copy.deepcopy(value)
+    _default(value, schema)
+    return value
+
+
+def _default(value: object, schema: dict) -> None:
+    if isinstance(value, dict):
+        for key, field in schema.get("properties", {}).items():
+            # Absent and null (none of our fields is nullable) both take the default.
+            if "default" in field and value.get(key) is None:
+                value[key] = copy.deepcopy(field["default"])
+        for key, item in value.items():
+            field = _field(schema, key)
+            if field is not None:
+                _default(item, field)
+    elif isinstance(value, list) and "items" in schema:
+        for item in value:
+            _default(item, schema["items"])
+
+
+def schema_errors(value: object, schema: dict) -> list[str]:
+    """Return "path: problem" for each way `value` breaks the schema, unknown fields included."""
+    validator = jsonschema.Draft7Validator(_strict(schema, root=True), format_checker=FORMATS)
+    found = []
+    for error in validator.iter_errors(value):
+        path = list(error.absolute_path)
+        if error.validator == "additionalProperties":
+            known = error.schema.get("properties", {})
+            found += [
+                f"{dotted([*path, k])}: unknown field" for k in error.instance if k not in known
+            ]
+        else:
+            found.append(f"{dotted(path)}: {error.message}")
+    return sorted(found)
+
+
+def _strict(schema: dict, *, root: bool = False) -> dict:
+    """Return the schema as JSON Schema in which undeclared fields are errors (pruning)."""
+    strict = dict(schema)
+    if "properties" in schema:
+        strict["properties"] = {
+            # The API server checks metadata itself, beyond what the schema restricts.
+            key: field if root and key == "metadata" else _strict(field)
+            for key, field in schema["properties"].items()
+        }
+    if isinstance(schema.get("additionalProperties"), dict):
+        strict["additionalProperties"] = _strict(schema["additionalProperties"])
+    elif schema.get("type") == "object" and not schema.get("x-kubernetes-preserve-unknown-fields"):
+        strict["additionalProperties"] = False
+    if "items" in schema:
+        strict["items"] = _strict(schema["items"])
+    return strict
+
+
+def rule_errors(value: object, schema: dict, path: tuple = ()) -> list[str]:
+    """Return "path: message" for each CEL rule that `value` breaks, anywhere in the schema."""
+    found = [
+        f"{dotted(list(path))}{rule.get('fieldPath', '')}: {rule['message']}"
+        for rule in schema.get("x-kubernetes-validations", [])
+        if not rule_holds(rule["rule"], value)
+    ]
+    children: Iterator[tuple[object, object, dict | None]] = iter(())
+    if isinstance(value, dict):
+        children = ((key, item, _field(schema, key)) for key, item in value.items())
+    elif isinstance(value, list):
+        children = ((i, item, schema.get("items")) for i, item in enumerate(value))
+    for key, item, field in children:
+        if field is not None:
+            found += rule_errors(item, field, (*path, key))
+    return found
+
+
+def rule_holds(rule: str, value: object) -> bool:
+    """Evaluate one CEL rule with `self` bound to `value`, as the API server does."""
+    result = _program(rule).evaluate({"self": celpy.json_to_cel(value)})
+    if not isinstance(result, celpy.celtypes.BoolType):
+        raise AssertionError(f"CEL rule {rule!r} gave {result!r}, not a boolean")
+    return bool(result)
+
+
+@functools.cache
+def _program(rule: str) -> celpy.Runner:
+    environment = celpy.Environment()
+    return environment.program(environment.compile(rule))
+
+
+def errors(obj: dict, schema: dict) -> list[str]:
+    """Return every error the API server reports for `obj`: defaults first, then checks."""
+    defaulted = with_defaults(obj, schema)
+    return schema_errors(defaulted, schema) + rule_errors(defaulted, schema)
+
+
+def structural_problems(schema: dict) -> list[str]:
+    """Return how a CRD schema breaks the API server's rules for structural schemas."""
+    problems = []
+    metadata = schema.get("properties", {}).get("metadata", {})
+    if set(metadata) - {"type", "properties"} or set(metadata.get("properties", {})) - {
+        "name",
+        "generateName",
+    }:
+        problems.append("metadata: only rules on name and generateName are allowed")
+    for path, field in [("<root>", schema), *fields(schema)]:
+        problems += [f"{path}: {problem}" for problem in _node_problems(field)]
+    return problems
+
+
+def _node_problems(field: dict) -> list[str]:
+    problems = []
+    int_or_string = field.get("x-kubernetes-int-or-string", False)
+    if "type" not in field and not int_or_string:
+        problems.append("type must not be empty")
+    if field.get("type") == "array" and "items" not in field:
+        problems.append("items must be specified")
+    if "x-kubernetes-preserve-unknown-fields" in field:
+        problems.append("keeps unknown fields")
+    if "properties" in field and "additionalProperties" in field:
+        problems.append("properties and additionalProperties exclude each other")
+    if "anyOf" in field and field["anyOf"] != [{"type": "integer"}, {"type": "string"}]:
+        problems.append("anyOf may only be the int-or-string pair")
+    if any(key in field for key in ("allOf", "oneOf", "not")):
+        problems.append("no logical junctors other than the int-or-string anyOf")
+    return problems
+
+
+def fields(schema: dict, path: str = "") -> Iterator[tuple[str, dict]]:
+    """Yield (path, schema) for every field the schema declares, depth first."""
+    for key, field in schema.get("properties", {}).items():
+        yield f"{path}.{key}".lstrip("."), field
+        yield from fields(field, f"{path}.{key}")
+    if isinstance(schema.get("additionalProperties"), dict):
+        yield f"{path}.*".lstrip("."), schema["additionalProperties"]
+        yield from fields(schema["additionalProperties"], f"{path}.*")
+    if "items" in schema:
+        yield f"{path}[]", schema["items"]
+        yield from fields(schema["items"], f"{path}[]")
+
+
+def field_at(schema: dict, path: str) -> dict:
+    """Return the schema of the field at a dotted path such as "spec.frontend.replicas"."""
+    for key in path.split("."):
+        schema = schema["properties"][key]
+    return schema
+
+
+def _field(schema: dict, key: object) -> dict | None:
+    if isinstance(key, str) and key in schema.get("properties", {}):
+        return schema["properties"][key]
+    additional = schema.get("additionalProperties")
+    return additional if isinstance(additional, dict) else None
+
+
+def dotted(path: list) -> str:
+    """Return a JSON path as the API server writes it: spec.containers[0].name."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return text.lstrip(".") or "<root>"
