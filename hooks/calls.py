@@ -5,6 +5,7 @@ code; metrics and logs read it and never look at Flask themselves.
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from hooks.status import INVALID_SPEC, PAUSED, READY, STALLED
@@ -38,7 +39,7 @@ class HookCall:
         """Whether this was a sync or finalize call, rather than a probe, a scrape or a stray."""
         return self.route == SYNC_ROUTE
 
-    @property
+    @cached_property
     def outcome(self) -> str:
         """ok, held (paused), invalid (an invalid spec, held) or error (no sync answer)."""
         if self.answer is None:
@@ -57,7 +58,7 @@ class HookCall:
             return None
         return self.conditions.get(READY, {}).get("status")
 
-    @property
+    @cached_property
     def conditions(self) -> dict[str, dict]:
         """The answer's conditions by type."""
         status = (self.answer or {}).get("status", {})

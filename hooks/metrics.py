@@ -70,10 +70,10 @@ class Metrics:
             registry=registry,
         )
         # Every series exists from the start, so a rate() over it never lacks a zero.
-        for outcome in OUTCOMES:
-            self.syncs.labels(outcome)
-        for ready in READY_STATES:
-            self.ready.labels(ready)
+        # Labelled children are looked up once: labels() takes a lock on every call.
+        self._outcomes = {outcome: self.syncs.labels(outcome) for outcome in OUTCOMES}
+        self._ready = {ready: self.ready.labels(ready) for ready in READY_STATES}
+        self._routes: dict[tuple[str, int], tuple] = {}
         if registry is not None:
             ServerProcessCollector(os.getpid, registry)
             PlatformCollector(registry)
@@ -94,13 +94,21 @@ class Metrics:
 
     def observe(self, call: HookCall) -> None:
         """Count one answered request."""
-        self.requests.labels(call.route, str(call.code)).inc()
-        self.duration.labels(call.route).observe(call.seconds)
+        key = (call.route, call.code)
+        series = self._routes.get(key)
+        if series is None:
+            series = self._routes[key] = (
+                self.requests.labels(call.route, str(call.code)),
+                self.duration.labels(call.route),
+            )
+        series[0].inc()
+        series[1].observe(call.seconds)
         if not call.is_hook:
             return
-        self.syncs.labels(call.outcome).inc()
+        self._outcomes[call.outcome].inc()
         if call.answer is not None:
-            self.ready.labels(call.ready or "Unknown").inc()
+            ready = call.ready
+            (self._ready[ready] if ready in self._ready else self.ready.labels("Unknown")).inc()
             self.children.observe(call.children)
 
     def exposition(self, accept: str | None) -> tuple[bytes, str]:
