@@ -27,7 +27,9 @@ def schema_errors(obj: dict, kubernetes_version: str) -> list[str]:
 
 
 @functools.cache
-def _validator(kubernetes_version: str, api_version: str, kind: str) -> jsonschema.Validator:
+def _validator(
+    kubernetes_version: str, api_version: str, kind: str
+) -> "jsonschema.protocols.Validator":
     # kubernetes-validate's file naming: "networking.k8s.io/v1" -> "networking-v1".
     group_version = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
     folder = _schema_folder(kubernetes_version)
