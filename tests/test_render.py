@@ -245,3 +245,14 @@ def test_bad_input_is_refused_with_a_message_naming_the_problem(manifest, observ
 def test_the_command_exits_2_with_one_line_naming_the_problem(args, stderr):
     result = run(*args, stdin="a: b: c\n")
     assert (result.returncode, result.stdout, result.stderr) == (2, "", stderr + "\n")
+
+
+def test_a_guestbook_as_kubectl_get_prints_it_previews_like_the_sync_hook_answers():
+    request = json.loads((ROOT / "samples" / "sync-request.json").read_text())
+    files = {
+        "live.yaml": yaml.safe_dump(request["parent"]),
+        "request.json": json.dumps(request),
+    }
+    output = render_files("live.yaml", "request.json", output="json", read=files.__getitem__)
+    expected = json.loads((ROOT / "tests" / "golden" / "all-ready" / "response.json").read_text())
+    assert json.loads(output) == expected
