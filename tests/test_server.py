@@ -50,13 +50,18 @@ def test_metrics_add_up_every_worker_including_exited_ones(tmp_path, sample_requ
             return int(later[-1].headers[PID_HEADER]) != gone
 
         wait_for(served_by_new_worker, "a sync served by a worker other than the exited one")
+        # The master reaps it (and runs child_exit) before its /proc entry goes.
+        wait_for(lambda: not (Path("/proc") / str(gone)).exists(), "the worker being reaped")
         workers = {int(response.headers[PID_HEADER]) for response in first + later}
         samples = scrape(server)
+        server.stop()
+        records = server.log_records()
     total = len(first) + len(later)
     assert len(workers) >= 2
     assert synced(samples) == total
     assert samples[("guestbook_hooks_syncs_total", (("outcome", "ok"),))] == total
     assert samples[("guestbook_hooks_sync_answers_total", (("ready", "True"),))] == total
+    assert not [r for r in records if r["level"] in ("error", "critical")]
 
 
 def test_counts_left_by_an_earlier_server_are_dropped_at_start(tmp_path, sample_request):
