@@ -48,8 +48,14 @@ format: $(BIN)/.installed ## Rewrite code in the house format
 	$(BIN)/ruff format .
 
 .PHONY: golden
-golden: $(BIN)/.installed ## Regenerate tests/golden/ from the golden cases (review the diff)
+golden: $(BIN)/.installed ## Regenerate tests/golden/ and tests/render/ golden outputs (review the diff)
 	$(BIN)/python -m tests.golden
+	$(BIN)/python -m tests.render
+
+.PHONY: render
+render: $(BIN)/.installed ## Preview the children and status of the sample Guestbooks
+	$(BIN)/python -m hooks render samples/webapp_v1_guestbook.yaml
+	$(BIN)/python -m hooks render samples/webapp_v1_guestbook_full.yaml
 
 .PHONY: clean
 clean: ## Remove the virtualenv and caches

@@ -1,19 +1,23 @@
-"""The HTTP edge: Flask routes, request checks, JSON errors and health endpoints.
+"""The HTTP edge: Flask routes, request checks, JSON errors, health, metrics and call logs.
 
 Metacontroller treats every answer but 200 as "touch nothing, retry with
 backoff, record an Event", so every failure here answers with a JSON
 `{"error": ...}` that names the problem, and nothing else is ever sent.
 """
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
 import orjson
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 from flask.json.provider import JSONProvider
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from hooks.calls import UNMATCHED_ROUTE, HookCall
 from hooks.guestbook import HoldError, finalize, sync
+from hooks.logs import log_call
+from hooks.metrics import Metrics
 from hooks.observed import RequestError, read_request
 
 DEFAULTS = {
@@ -51,6 +55,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.add_url_rule("/sync", "sync", _sync_hook, methods=["POST"])
     app.add_url_rule("/healthz", "healthz", _healthz, methods=["GET"])
     app.add_url_rule("/readyz", "readyz", _readyz, methods=["GET"])
+    app.add_url_rule("/metrics", "metrics", _metrics, methods=["GET"])
+    app.extensions["metrics"] = Metrics.from_environment()
+    app.before_request(_start_call)
+    app.after_request(_finish_call)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
     return app
@@ -60,12 +68,14 @@ def _sync_hook() -> Response:
     """Answer one sync or finalize call from Metacontroller."""
     try:
         hook = read_request(_read_json_body())
+        g.parent = hook.parent
         answer = (finalize if hook.finalizing else sync)(hook.parent, hook.children)
     except RequestError as err:
         return _error(400, str(err))
     except HoldError as err:
         # 422 makes Metacontroller change nothing and record our message in an Event.
         return _error(422, str(err))
+    g.answer = answer
     return _json_response(answer)
 
 
@@ -94,9 +104,38 @@ def _readyz() -> Response:
     return _json_response({"status": "ok"})
 
 
+def _metrics() -> Response:
+    body, content_type = current_app.extensions["metrics"].exposition(request.headers.get("Accept"))
+    return Response(body, content_type=content_type)
+
+
+def _start_call() -> None:
+    g.started = time.perf_counter()
+
+
+def _finish_call(response: Response) -> Response:
+    """Count and log every answered request, whatever its outcome."""
+    rule = request.url_rule
+    call = HookCall(
+        method=request.method,
+        path=request.path,
+        route=UNMATCHED_ROUTE if rule is None else rule.rule,
+        code=response.status_code,
+        seconds=time.perf_counter() - g.get("started", time.perf_counter()),
+        parent=g.get("parent"),
+        answer=g.get("answer"),
+        error=g.get("error"),
+        exception=g.get("exception"),
+    )
+    current_app.extensions["metrics"].observe(call)
+    log_call(call)
+    return response
+
+
 def _http_error(err: HTTPException) -> Response:
     response = err.get_response()
-    response.set_data(orjson.dumps({"error": _describe_http_error(err)}, option=JSON_OPTIONS))
+    g.error = _describe_http_error(err)
+    response.set_data(orjson.dumps({"error": g.error}, option=JSON_OPTIONS))
     response.content_type = "application/json"
     return response
 
@@ -112,11 +151,12 @@ def _describe_http_error(err: HTTPException) -> str:
 
 
 def _unexpected_error(err: Exception) -> Response:
-    current_app.logger.exception("Hook failed on %s %s", request.method, request.path)
+    g.exception = err  # the call's log line carries the traceback
     return _error(500, f"internal error while handling {request.path}: {type(err).__name__}")
 
 
 def _error(code: int, message: str) -> Response:
+    g.error = message
     response = _json_response({"error": message})
     response.status_code = code
     return response

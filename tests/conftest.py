@@ -28,3 +28,13 @@ def client(app: Flask) -> FlaskClient:
 def sample_request() -> dict:
     """Return samples/sync-request.json, the request the README's curl example sends."""
     return json.loads((ROOT / "samples" / "sync-request.json").read_text())
+
+
+@pytest.fixture
+def golden_request():
+    """Return a function that loads tests/golden/<case>/request.json."""
+
+    def load(case: str) -> dict:
+        return json.loads((ROOT / "tests" / "golden" / case / "request.json").read_text())
+
+    return load

@@ -3,39 +3,28 @@
 import json
 import os
 import runpy
-import urllib.error
-import urllib.request
 
 import pytest
 
-from tests.servers import ROOT, gunicorn
+from tests.servers import ROOT, Server, gunicorn
 
 METACONTROLLER_HOOK_TIMEOUT = 10  # seconds: webhook.timeout's default
 
 
-def fetch(url: str, body: bytes | None = None) -> tuple[int, str, bytes]:
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.headers["Content-Type"], response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers["Content-Type"], error.read()
-
-
 @pytest.fixture(scope="module")
-def server() -> str:
-    with gunicorn() as url:
-        yield url
+def server(tmp_path_factory) -> Server:
+    with gunicorn(tmp_path_factory.mktemp("gunicorn")) as running:
+        yield running
 
 
 def test_gunicorn_serves_the_sample_sync_request(server):
     body = (ROOT / "samples" / "sync-request.json").read_bytes()
 
-    status, content_type, answer = fetch(f"{server}/sync", body)
+    response = server.request("POST", "/sync", body)
 
-    assert (status, content_type) == (200, "application/json")
-    response = json.loads(answer)
-    assert [c["metadata"]["name"] for c in response["children"] if c["kind"] == "Deployment"] == [
+    assert (response.status, response.headers["Content-Type"]) == (200, "application/json")
+    answer = json.loads(response.body)
+    assert [c["metadata"]["name"] for c in answer["children"] if c["kind"] == "Deployment"] == [
         "gb1-redis-leader",
         "gb1-redis-follower",
         "gb1-frontend",
@@ -43,15 +32,15 @@ def test_gunicorn_serves_the_sample_sync_request(server):
 
 
 def test_gunicorn_answers_a_malformed_request_with_a_json_400(server):
-    status, content_type, answer = fetch(f"{server}/sync", b"{")
+    response = server.request("POST", "/sync", b"{")
 
-    assert (status, content_type) == (400, "application/json")
-    assert json.loads(answer)["error"].startswith("request body is not valid JSON")
+    assert (response.status, response.headers["Content-Type"]) == (400, "application/json")
+    assert json.loads(response.body)["error"].startswith("request body is not valid JSON")
 
 
 @pytest.mark.parametrize("path", ["/healthz", "/readyz"])
 def test_gunicorn_serves_the_health_endpoints(server, path):
-    assert fetch(f"{server}{path}")[0] == 200
+    assert server.request("GET", path).status == 200
 
 
 def settings(monkeypatch, **env: str) -> dict:
@@ -71,7 +60,7 @@ def test_the_defaults_bind_8080_with_one_sync_worker_per_core(monkeypatch):
     assert conf["workers"] == len(os.sched_getaffinity(0))
     assert conf["wsgi_app"] == "hooks.app:create_app()"
     assert conf["control_socket_disable"] is True
-    assert conf["accesslog"] == "-"
+    assert conf["loglevel"] == "info"
 
 
 def test_port_and_worker_count_come_from_the_environment(monkeypatch):

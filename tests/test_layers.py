@@ -41,6 +41,7 @@ def test_the_core_never_imports_a_web_framework(module):
 GUARDED_IMPORT = """
 import os, socket
 import flask, orjson, werkzeug
+import prometheus_client, prometheus_client.multiprocess, pythonjsonlogger.orjson
 
 def refuse(*args, **kwargs):
     raise AssertionError(f"touched at import time: {args[1:]!r}")

@@ -190,3 +190,27 @@ def test_cluster_role_adds_guestbooks_to_the_built_in_roles(name, aggregate_to, 
     assert verbs <= granted[plural]
     assert scale_verbs <= granted[f"{plural}/scale"]
     assert {"get"} <= granted[f"{plural}/status"]
+
+
+def test_metrics_directory_lies_on_the_writable_volume():
+    env = {variable["name"]: variable["value"] for variable in CONTAINER["env"]}
+    mounts = [mount["mountPath"] for mount in CONTAINER["volumeMounts"]]
+
+    assert any(env["PROMETHEUS_MULTIPROC_DIR"].startswith(f"{path}/") for path in mounts)
+
+
+def test_pods_invite_scraping_of_the_metrics_route_on_the_container_port():
+    annotations = DEPLOYMENT["spec"]["template"]["metadata"]["annotations"]
+    routes = {rule.rule for rule in create_app().url_map.iter_rules()}
+
+    assert annotations["prometheus.io/scrape"] == "true"
+    assert annotations["prometheus.io/path"] in routes
+    assert int(annotations["prometheus.io/port"]) == CONTAINER["ports"][0]["containerPort"]
+
+
+def test_termination_waits_out_the_pre_stop_delay_and_the_graceful_timeout(monkeypatch):
+    pre_stop = CONTAINER["lifecycle"]["preStop"]["exec"]["command"]
+    graceful = gunicorn_settings(monkeypatch)["graceful_timeout"]
+
+    assert pre_stop[0] == "sleep"
+    assert POD["terminationGracePeriodSeconds"] > int(pre_stop[1]) + graceful
