@@ -24,6 +24,15 @@ def free_port() -> int:
 @contextlib.contextmanager
 def gunicorn(env: dict[str, str] | None = None) -> Iterator[str]:
     """Run gunicorn on a free loopback port; yield its base URL; stop it on exit."""
+    with gunicorn_process(env) as (url, _):
+        yield url
+
+
+@contextlib.contextmanager
+def gunicorn_process(
+    env: dict[str, str] | None = None,
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Like gunicorn(), but yield the master process too, for tests that watch its workers."""
     port = free_port()
     settings = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "WEB_CONCURRENCY": "2"}
     command = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py"]
@@ -37,10 +46,22 @@ def gunicorn(env: dict[str, str] | None = None) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_ready(url, server)
-        yield url
+        yield url, server
     finally:
         server.terminate()
         server.communicate(timeout=STARTUP_SECONDS)
+
+
+def worker_pids(master: subprocess.Popen) -> set[int]:
+    """Return the process ids of the master's workers; a crashed worker is replaced by a new id."""
+    pids = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            # The command name (field 2) may hold spaces, but it ends at the last ")".
+            fields = stat.read_text().rpartition(")")[2].split()
+            if int(fields[1]) == master.pid:
+                pids.add(int(stat.parent.name))
+    return pids
 
 
 def _wait_until_ready(url: str, server: subprocess.Popen) -> None:
