@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 from flask import Flask, Response, current_app, g, request
 from flask.json.provider import JSONProvider
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, RequestTimeout
 
 from hooks.calls import UNMATCHED_ROUTE, HookCall
 from hooks.guestbook import HoldError, finalize, sync
@@ -24,6 +24,9 @@ DEFAULTS = {
     # Metacontroller sends whole objects with managedFields: a guestbook's request
     # is tens of kilobytes, so 8 MiB leaves room without inviting abuse.
     "MAX_BODY_BYTES": 8 * 1024 * 1024,
+    # A client that stops sending mid-body would hold a sync worker until
+    # gunicorn kills it (timeout = 8 s); answering 408 first keeps the worker.
+    "BODY_TIMEOUT_SECONDS": 5,
 }
 # Sorted keys make equal answers equal byte for byte.
 JSON_OPTIONS = orjson.OPT_SORT_KEYS
@@ -85,13 +88,38 @@ def _read_json_body() -> Any:
         raise RequestEntityTooLarge()
     # Read one byte past the limit: Werkzeug would cut an over-long chunked body
     # short without a word, and a cut body must never be parsed as a whole one.
-    body = request.stream.read(limit + 1)
+    body = _read_body(limit + 1)
     if len(body) > limit:
         raise RequestEntityTooLarge()
+    # Gunicorn hands over whatever arrived before the client closed: a body
+    # shorter than its Content-Length is a cut body too.
+    if request.content_length is not None and len(body) < request.content_length:
+        raise RequestError(
+            f"request body ended after {len(body)} of the {request.content_length} bytes "
+            "its Content-Length announced"
+        )
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError as err:
         raise RequestError(f"request body is not valid JSON: {err}") from None
+
+
+def _read_body(size: int) -> bytes:
+    """Read at most `size` bytes of the body; a stalled or broken upload is the client's fault."""
+    seconds = current_app.config["BODY_TIMEOUT_SECONDS"]
+    client = request.environ.get("gunicorn.socket")
+    if client is not None:
+        client.settimeout(seconds)
+    try:
+        return request.stream.read(size)
+    except HTTPException:
+        raise
+    except TimeoutError:
+        raise RequestTimeout(f"request body did not arrive within {seconds} s") from None
+    except Exception as err:
+        # The server decodes the framing while we read: a bad chunk size or a
+        # connection closed mid-chunk surfaces here, and is the request's fault.
+        raise RequestError(f"request body could not be read: {type(err).__name__}") from None
 
 
 def _healthz() -> Response:

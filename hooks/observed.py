@@ -5,13 +5,22 @@ Metacontroller puts around them, so v1 (`name`) and v2 (`namespace/name`) hook
 requests read the same.
 """
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from hooks.describe import describe
+from hooks.describe import describe, shorten
 
 MAX_GENERATION = 2**63 - 1
+# Kubernetes' rules for object names (a DNS-1123 subdomain) and namespaces (a
+# DNS-1123 label): the API server stores no other, so a request that carries one
+# was not written by Metacontroller, and no answer to it can be trusted.
+DNS_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+OBJECT_NAME = re.compile(rf"{DNS_LABEL}(\.{DNS_LABEL})*")
+NAMESPACE = re.compile(DNS_LABEL)
+MAX_NAME_LENGTH = 253
+MAX_NAMESPACE_LENGTH = 63
 
 
 class RequestError(ValueError):
@@ -70,15 +79,22 @@ def check_parent(parent: Any) -> dict:
     name = metadata.get("name")
     if not isinstance(name, str) or not name:
         raise RequestError("parent.metadata.name is missing or not a non-empty string")
+    if not _is_object_name(name):
+        raise RequestError(f"parent.metadata.name {_NOT_A_NAME}, got {shorten(name)}")
     generation = metadata.get("generation")
     if generation is not None and not _is_generation(generation):
         raise RequestError(
             "parent.metadata.generation must be an integer from 0 to 2^63-1, "
             f"got {describe(generation)}"
         )
-    if not isinstance(metadata.get("namespace", ""), str):
+    namespace = metadata.get("namespace", "default")
+    if not isinstance(namespace, str):
+        raise RequestError(f"parent.metadata.namespace must be a string, got {describe(namespace)}")
+    # An empty namespace reads as "default", as the status URL does.
+    if namespace and (len(namespace) > MAX_NAMESPACE_LENGTH or not NAMESPACE.fullmatch(namespace)):
         raise RequestError(
-            f"parent.metadata.namespace must be a string, got {describe(metadata['namespace'])}"
+            "parent.metadata.namespace must be a DNS-1123 label (lowercase letters, digits "
+            f"and '-', at most {MAX_NAMESPACE_LENGTH} characters), got {shorten(namespace)}"
         )
     annotations = metadata.get("annotations", {})
     if not isinstance(annotations, dict) or not all(
@@ -116,7 +132,20 @@ def _identify(child: Any, where: str) -> tuple[str, str]:
     name = metadata.get("name") if isinstance(metadata, dict) else None
     if not isinstance(name, str) or not name:
         raise RequestError(f"{where} has no metadata.name")
+    if not _is_object_name(name):
+        raise RequestError(f"{where} metadata.name {_NOT_A_NAME}, got {shorten(name)}")
     return kind, name
+
+
+_NOT_A_NAME = (
+    "must be a Kubernetes object name (a DNS-1123 subdomain: lowercase letters, digits, "
+    f"'-' and '.', at most {MAX_NAME_LENGTH} characters)"
+)
+
+
+def _is_object_name(name: str) -> bool:
+    # The length first: it bounds the regular expression's work on a hostile name.
+    return len(name) <= MAX_NAME_LENGTH and OBJECT_NAME.fullmatch(name) is not None
 
 
 def _is_generation(value: Any) -> bool:

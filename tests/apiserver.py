@@ -72,7 +72,7 @@ def guestbook(
         "resourceVersion": str(1000 + generation),
         "generation": generation,
         "creationTimestamp": CREATED,
-        "managedFields": [_managed("kubectl-client-side-apply", API_VERSION, {"f:spec": {}})],
+        "managedFields": [managed_fields("kubectl-client-side-apply", API_VERSION, {"spec": {}})],
     }
     if annotations:
         metadata["annotations"] = annotations
@@ -96,17 +96,25 @@ def observe(desired: dict, parent: dict, *, ready: bool = True, generation: int 
         resourceVersion=str(2000 + generation),
         generation=generation,
         creationTimestamp=CREATED,
-        ownerReferences=[_owner(parent)],
-        managedFields=[_managed("metacontroller", desired["apiVersion"], _fields_of(desired))],
+        ownerReferences=[owner_reference(parent)],
+        managedFields=[managed_fields("metacontroller", desired["apiVersion"], desired)],
     )
-    metadata.setdefault("annotations", {})[LAST_APPLIED] = json.dumps(
-        applied, separators=(",", ":"), sort_keys=True
-    )
-    _SERVER_DEFAULTS.get(desired["kind"], lambda _: None)(live)
+    metadata.setdefault("annotations", {})[LAST_APPLIED] = encode_last_applied(applied)
+    fill_server_defaults(live)
     status = _STATUS.get(desired["kind"])
     if status is not None:
         live["status"] = status(live, ready)
     return live
+
+
+def encode_last_applied(applied: dict) -> str:
+    """Return the last-applied annotation's value, as compact and key-sorted as Go writes it."""
+    return json.dumps(applied, separators=(",", ":"), sort_keys=True)
+
+
+def fill_server_defaults(live: dict) -> None:
+    """Fill in, in place, what the API server defaults on every write of a child."""
+    _SERVER_DEFAULTS.get(live["kind"], lambda _: None)(live)
 
 
 def converged(parent: dict, spec: dict | None = None, *, ready: bool = True) -> list[dict]:
@@ -246,7 +254,8 @@ _STATUS = {
 }
 
 
-def _owner(parent: dict) -> dict:
+def owner_reference(parent: dict) -> dict:
+    """Return the controller reference Metacontroller puts on every child it creates."""
     return {
         "apiVersion": parent["apiVersion"],
         "kind": parent["kind"],
@@ -257,14 +266,15 @@ def _owner(parent: dict) -> dict:
     }
 
 
-def _managed(manager: str, api_version: str, fields: dict) -> dict:
+def managed_fields(manager: str, api_version: str, written: dict) -> dict:
+    """Return the managedFields entry of a manager that wrote every field of `written`."""
     return {
         "manager": manager,
         "operation": "Update",
         "apiVersion": api_version,
         "time": CREATED,
         "fieldsType": "FieldsV1",
-        "fieldsV1": fields,
+        "fieldsV1": _fields_of(written),
     }
 
 

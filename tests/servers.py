@@ -29,6 +29,11 @@ class Server:
     port: int
     output: Path
 
+    @property
+    def url(self) -> str:
+        """Return the server's base URL."""
+        return f"http://{HOST}:{self.port}"
+
     def request(
         self, method: str, path: str, body: bytes | None = None
     ) -> http.client.HTTPResponse:
@@ -66,6 +71,18 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind((HOST, 0))
         return probe.getsockname()[1]
+
+
+def worker_pids(master: subprocess.Popen) -> set[int]:
+    """Return the process ids of the master's workers; a crashed worker is replaced by a new id."""
+    pids = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            # The command name (field 2) may hold spaces, but it ends at the last ")".
+            fields = stat.read_text().rpartition(")")[2].split()
+            if int(fields[1]) == master.pid:
+                pids.add(int(stat.parent.name))
+    return pids
 
 
 def refuses_connections(port: int) -> bool:

@@ -1,0 +1,224 @@
+"""Metacontroller's CompositeController, one sync at a time, written from the reference.
+
+A sync (§1): claim the children (adopt orphans that match the selector,
+release owned ones that no longer do), POST the request exactly as
+Metacontroller builds it, and on anything but a well-formed 200 change
+nothing and record a SyncError event. Otherwise default each desired child's
+namespace, add the `controller-uid` label, refuse the whole answer if a child
+does not match the selector, delete every observed child not returned, create
+the new ones with the last-applied annotation and a controller reference,
+update the others in place by three-way merge when the merge changes
+something (§9.3, §9.4 InPlace), and write the status plus observedGeneration
+only when it differs from the stored one (§6, §10). A write the emulated API
+server refuses as invalid is not swallowed: it fails the test that caused it.
+"""
+
+import contextlib
+import copy
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.apiserver import (
+    CHILD_TYPES,
+    CONTROLLER_UID,
+    LAST_APPLIED,
+    encode_last_applied,
+    owner_reference,
+    sync_request,
+)
+from tests.emulator.apply import merge
+from tests.emulator.store import APIError, Store
+
+RESPONSE_KEYS = {"status", "children", "resyncAfterSeconds", "finalized"}
+BY = "metacontroller"
+
+
+@dataclass(frozen=True)
+class HookAnswer:
+    """What came back over HTTP: the status code and the raw body."""
+
+    status: int
+    body: bytes
+
+
+Hook = Callable[[dict], HookAnswer]
+
+
+class SyncError(Exception):
+    """A sync that failed before anything was applied; Metacontroller records it as an Event."""
+
+
+@dataclass
+class Event:
+    """A Kubernetes Event on the parent."""
+
+    type: str
+    reason: str
+    message: str
+
+
+@dataclass
+class CompositeController:
+    """The guestbook CompositeController: generateSelector, InPlace updates, a sync hook."""
+
+    store: Store
+    hook: Hook
+    version: str = "v1"
+    events: list[Event] = field(default_factory=list)
+    requests: list[dict] = field(default_factory=list)
+
+    def sync(self, namespace: str, name: str) -> None:
+        """Run one sync of the parent, as a Metacontroller worker does."""
+        parent = self.store.get("Guestbook", namespace, name)
+        if parent is None or parent["metadata"].get("deletionTimestamp"):
+            return  # no finalize hook: owner references let the GC remove the children
+        observed = self._claim(parent)
+        try:
+            status, desired = self._call(parent, observed)
+            desired = [self._own(parent, child) for child in desired]
+        except SyncError as err:
+            self.events.append(Event("Warning", "SyncError", str(err)))
+            return
+        self._manage(parent, observed, desired)
+        self._write_status(parent, status)
+
+    def _claim(self, parent: dict) -> list[dict]:
+        """Return the parent's children, adopting matching orphans and releasing the rest."""
+        claimed = []
+        for kind in CHILD_TYPES:
+            for child in self.store.list(kind, parent["metadata"]["namespace"]):
+                claim = self._claimed(parent, child)
+                if claim is not None:
+                    claimed.append(claim)
+        return claimed
+
+    def _claimed(self, parent: dict, child: dict) -> dict | None:
+        """Return the child as the parent's own after adopting it, or None if it is not."""
+        uid = parent["metadata"]["uid"]
+        controller = _controller_of(child)
+        matches = child["metadata"].get("labels", {}).get(CONTROLLER_UID) == uid
+        if controller is None and matches:
+            child["metadata"].setdefault("ownerReferences", []).append(owner_reference(parent))
+            return self.store.update(child, by=BY)
+        if controller == uid and not matches:
+            child["metadata"]["ownerReferences"].remove(owner_reference(parent))
+            self.store.update(child, by=BY)
+            return None
+        return child if controller == uid else None
+
+    def _call(self, parent: dict, observed: list[dict]) -> tuple[dict | None, list[dict]]:
+        request = sync_request(parent, observed, version=self.version)
+        self.requests.append(request)
+        answer = self.hook(copy.deepcopy(request))
+        if answer.status != 200:
+            text = answer.body.decode(errors="replace")
+            raise SyncError(
+                f"sync hook failed: unsupported status code: {answer.status} body: {text}"
+            )
+        return self._decode(answer.body)
+
+    def _decode(self, body: bytes) -> tuple[dict | None, list[dict]]:
+        """Decode the response as Go does: strictly for v2, loosely (extra keys ignored) for v1."""
+        try:
+            response = json.loads(body, parse_constant=_no_constants)
+        except ValueError as err:
+            raise SyncError(f"sync hook failed: can't unmarshal response: {err}") from None
+        if not isinstance(response, dict):
+            raise SyncError("sync hook failed: response is not an object")
+        unknown = set(response) - RESPONSE_KEYS
+        if unknown and self.version == "v2":
+            raise SyncError(f"sync hook failed: unknown fields {sorted(unknown)}")
+        status, children = response.get("status"), response.get("children")
+        if not isinstance(status, dict | None) or not isinstance(children, list | None):
+            raise SyncError("sync hook failed: status must be an object, children a list")
+        for child in children or []:
+            if not isinstance(child, dict) or not child.get("kind") or not _name_of(child):
+                raise SyncError(f"sync hook failed: a desired child is not an object: {child!r}")
+            if child["kind"] not in CHILD_TYPES:
+                raise SyncError(f"sync hook failed: {child['kind']} is not a child resource")
+        return status, children or []
+
+    def _own(self, parent: dict, child: dict) -> dict:
+        """Default the namespace, add the controller-uid label, and check the selector."""
+        child = copy.deepcopy(child)
+        metadata = child["metadata"]
+        metadata.setdefault("namespace", parent["metadata"]["namespace"])
+        labels = metadata.setdefault("labels", {})
+        labels.setdefault(CONTROLLER_UID, parent["metadata"]["uid"])
+        if labels[CONTROLLER_UID] != parent["metadata"]["uid"]:
+            raise SyncError(
+                f"labels on desired child {child['kind']} {metadata['namespace']}/"
+                f"{metadata['name']} don't match parent selector"
+            )
+        return child
+
+    def _manage(self, parent: dict, observed: list[dict], desired: list[dict]) -> None:
+        wanted = {_identity(child): child for child in desired}
+        for child in observed:
+            if _identity(child) not in wanted and not child["metadata"].get("deletionTimestamp"):
+                self.store.delete(*_identity(child), by=BY)
+        current = {_identity(child): child for child in observed}
+        for key, child in wanted.items():
+            with _ignoring(404, 409):
+                if key in current:
+                    self._update(current[key], child)
+                else:
+                    self._create(parent, child)
+
+    def _create(self, parent: dict, child: dict) -> None:
+        child["metadata"].setdefault("annotations", {})[LAST_APPLIED] = encode_last_applied(child)
+        child["metadata"].setdefault("ownerReferences", []).append(owner_reference(parent))
+        self.store.create(child, by=BY)
+
+    def _update(self, live: dict, desired: dict) -> None:
+        desired = copy.deepcopy(desired)
+        desired["metadata"].get("annotations", {}).pop(LAST_APPLIED, None)
+        text = live["metadata"].get("annotations", {}).get(LAST_APPLIED)
+        last_applied = json.loads(text) if text else None
+        merged = merge(live, last_applied, desired)
+        merged["metadata"].setdefault("annotations", {})[LAST_APPLIED] = encode_last_applied(
+            desired
+        )
+        if merged != live and not live["metadata"].get("deletionTimestamp"):
+            self.store.update(merged, by=BY)
+
+    def _write_status(self, parent: dict, status: dict | None) -> None:
+        live = self.store.get(
+            "Guestbook", parent["metadata"]["namespace"], parent["metadata"]["name"]
+        )
+        if live is None:
+            return
+        wanted = {**(status or {}), "observedGeneration": live["metadata"]["generation"]}
+        if live.get("status") != wanted:
+            with _ignoring(404, 409):
+                self.store.update_status(live, wanted, by=BY)
+
+
+@contextlib.contextmanager
+def _ignoring(*codes: int) -> Iterator[None]:
+    """Swallow the API errors Metacontroller ignores because another sync will follow."""
+    try:
+        yield
+    except APIError as err:
+        if err.code not in codes:
+            raise
+
+
+def _controller_of(obj: dict) -> str | None:
+    refs = obj["metadata"].get("ownerReferences", [])
+    return next((ref["uid"] for ref in refs if ref.get("controller")), None)
+
+
+def _identity(obj: dict) -> tuple[str, str, str]:
+    return obj["kind"], obj["metadata"]["namespace"], obj["metadata"]["name"]
+
+
+def _name_of(obj: dict) -> Any:
+    metadata = obj.get("metadata")
+    return metadata.get("name") if isinstance(metadata, dict) else None
+
+
+def _no_constants(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
