@@ -13,8 +13,8 @@ from flask import Flask, Response, current_app, request
 from flask.json.provider import JSONProvider
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from hooks.guestbook import HoldError, finalize, sync
-from hooks.observed import RequestError, read_request
+from hooks.guestbook import HoldError, finalize, sync, sync_parts
+from hooks.observed import HookRequest, RequestError, read_request
 
 DEFAULTS = {
     # Metacontroller sends whole objects with managedFields: a guestbook's request
@@ -59,14 +59,22 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 def _sync_hook() -> Response:
     """Answer one sync or finalize call from Metacontroller."""
     try:
-        hook = read_request(_read_json_body())
-        answer = (finalize if hook.finalizing else sync)(hook.parent, hook.children)
+        answer = hook_answer(read_request(_read_json_body()))
     except RequestError as err:
         return _error(400, str(err))
     except HoldError as err:
         # 422 makes Metacontroller change nothing and record our message in an Event.
         return _error(422, str(err))
     return _json_response(answer)
+
+
+def hook_answer(hook: HookRequest) -> dict:
+    """Return the answer to a checked hook request, ready for orjson to serialise."""
+    if hook.finalizing:
+        return finalize(hook.parent, hook.children)
+    status, desired = sync_parts(hook.parent, hook.children)
+    # The children come serialised already: embedding them skips a copy and a re-encode.
+    return {"status": status, "children": orjson.Fragment(desired.json)}
 
 
 def _read_json_body() -> Any:
