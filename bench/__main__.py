@@ -51,6 +51,7 @@ QUICK = Settings(
 def run(settings: Settings, *, serve: bool = True) -> dict:
     """Run every part of the benchmark and return the results."""
     results = {"machine": machine(), "settings": asdict(settings)}
+    _say("timing in process")
     results["inprocess"] = {
         name: _compare(body, settings) for name, body in workloads.inprocess_workloads().items()
     }
@@ -61,8 +62,11 @@ def run(settings: Settings, *, serve: bool = True) -> dict:
             [(p["request_bytes"], p["hook"]["median_us"]) for p in points.values()]
         ),
     }
-    results["http"] = _http(settings) if serve else {"skipped": "--no-servers was given"}
-    results["memory"] = _memory(settings) if serve else {"skipped": "--no-servers was given"}
+    if serve:
+        results["http"] = _http(settings)
+        results["memory"] = _memory(settings)
+    else:
+        results["http"] = results["memory"] = {"skipped": "--no-servers was given"}
     results["targets"] = targets(results)
     return results
 
@@ -105,6 +109,7 @@ def _batch(body: bytes) -> int:
 def _http(settings: Settings) -> dict:
     if not wrk_available():
         return {"skipped": WRK_INSTALL_HINT}
+    _say("loading servers A, B and C in turn with wrk")
     body = workloads.SAMPLE.read_bytes()
     with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
         return serving.compare_servers(
@@ -120,10 +125,16 @@ def _http(settings: Settings) -> dict:
 def _memory(settings: Settings) -> dict:
     if not serving.proc_available():
         return {"skipped": "worker memory is read from /proc, which this system lacks"}
+    _say("sending requests to read worker memory")
     bodies = workloads.distinct_guestbooks(settings.distinct_guestbooks)
     first, total = settings.memory_requests
     with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
         return serving.worker_memory(bodies, Path(workdir), first=first, total=total)
+
+
+def _say(step: str) -> None:
+    # Progress goes to stderr, so that stdout is only the report.
+    print(f"bench: {step}...", file=sys.stderr, flush=True)
 
 
 def _cpu_model() -> str:
