@@ -47,6 +47,12 @@ format: $(BIN)/.installed ## Rewrite code in the house format
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Not part of `make test`: minutes long, and its figures mean something only on a
+# quiet machine. The HTTP part needs wrk (Debian/Ubuntu: apt-get install wrk).
+.PHONY: bench
+bench: $(BIN)/.installed ## Measure the hooks against their floor and a stdlib server; write bench/results.json
+	$(BIN)/python -m bench
+
 .PHONY: golden
 golden: $(BIN)/.installed ## Regenerate tests/golden/ and tests/render/ golden outputs (review the diff)
 	$(BIN)/python -m tests.golden

@@ -15,10 +15,10 @@ from flask.json.provider import JSONProvider
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, RequestTimeout
 
 from hooks.calls import UNMATCHED_ROUTE, HookCall
-from hooks.guestbook import HoldError, finalize, sync
+from hooks.guestbook import HoldError, finalize, sync, sync_parts
 from hooks.logs import log_call
 from hooks.metrics import Metrics
-from hooks.observed import RequestError, read_request
+from hooks.observed import HookRequest, RequestError, read_request
 
 DEFAULTS = {
     # Metacontroller sends whole objects with managedFields: a guestbook's request
@@ -72,14 +72,24 @@ def _sync_hook() -> Response:
     try:
         hook = read_request(_read_json_body())
         g.parent = hook.parent
-        answer = (finalize if hook.finalizing else sync)(hook.parent, hook.children)
+        g.answer, wire = hook_answer(hook)
     except RequestError as err:
         return _error(400, str(err))
     except HoldError as err:
         # 422 makes Metacontroller change nothing and record our message in an Event.
         return _error(422, str(err))
-    g.answer = answer
-    return _json_response(answer)
+    return _json_response(wire)
+
+
+def hook_answer(hook: HookRequest) -> tuple[dict, dict]:
+    """Return the answer to a checked hook request: to read, and ready for orjson to write."""
+    if hook.finalizing:
+        answer = finalize(hook.parent, hook.children)
+        return answer, answer
+    status, desired = sync_parts(hook.parent, hook.children)
+    # The children come serialised already: embedding them skips a copy and a re-encode.
+    wire = {"status": status, "children": orjson.Fragment(desired.json)}
+    return {"status": status, "children": desired.children}, wire
 
 
 def _read_json_body() -> Any:

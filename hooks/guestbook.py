@@ -2,14 +2,14 @@
 
 from datetime import UTC, datetime
 
-from hooks.children import build_children
+from hooks.desired import Desired, desired_children
 from hooks.hold import HoldError, held_children
 from hooks.names import base_name
 from hooks.observed import check_parent, read_children
-from hooks.spec import SpecError, is_paused, parse_spec
+from hooks.spec import SpecError, is_paused
 from hooks.status import Verdict, compute_status
 
-__all__ = ["HoldError", "finalize", "sync"]
+__all__ = ["HoldError", "finalize", "sync", "sync_parts"]
 
 
 def sync(parent: dict, children: dict, *, now: datetime | None = None) -> dict:
@@ -18,27 +18,33 @@ def sync(parent: dict, children: dict, *, now: datetime | None = None) -> dict:
     An invalid spec or a pause holds every observed child as last applied; if one
     cannot be held, HoldError is raised (the HTTP edge answers 422) so that
     Metacontroller changes nothing. A malformed request raises RequestError.
+    Every call returns fresh objects that the caller may change.
     """
+    status, desired = sync_parts(parent, children, now=now)
+    return {"status": status, "children": desired.fresh()}
+
+
+def sync_parts(
+    parent: dict, children: dict, *, now: datetime | None = None
+) -> tuple[dict, Desired]:
+    """Return sync()'s status, and its children as Desired: serialised once, copied on demand."""
     check_parent(parent)
     observed = read_children(children)
     base = base_name(parent["metadata"]["name"])
     now = _utc(now)
     try:
         paused = is_paused(parent["metadata"])
-        spec = parse_spec(parent.get("spec"))
+        desired = desired_children(base, parent.get("spec"))
     except SpecError as err:
         return _hold(
             parent, base, observed, Verdict(problem=str(err), paused=_pause_asked(parent)), now
         )
     if paused:
         return _hold(parent, base, observed, Verdict(paused=True), now)
-    desired = build_children(base, spec)
-    return {
-        "status": compute_status(
-            parent, base=base, desired=desired, observed=observed, verdict=Verdict(), now=now
-        ),
-        "children": desired,
-    }
+    status = compute_status(
+        parent, base=base, desired=desired.children, observed=observed, verdict=Verdict(), now=now
+    )
+    return status, desired
 
 
 def finalize(parent: dict, children: dict, *, now: datetime | None = None) -> dict:
@@ -57,17 +63,17 @@ def finalize(parent: dict, children: dict, *, now: datetime | None = None) -> di
     return {"status": status, "children": [], "finalized": True}
 
 
-def _hold(parent: dict, base: str, observed, verdict: Verdict, now: datetime) -> dict:
+def _hold(
+    parent: dict, base: str, observed, verdict: Verdict, now: datetime
+) -> tuple[dict, Desired]:
     try:
         held = held_children(observed)
     except HoldError as err:
         raise HoldError(f"{verdict.problem or 'paused'}; {err}") from None
-    return {
-        "status": compute_status(
-            parent, base=base, desired=held, observed=observed, verdict=verdict, now=now
-        ),
-        "children": held,
-    }
+    status = compute_status(
+        parent, base=base, desired=held, observed=observed, verdict=verdict, now=now
+    )
+    return status, Desired.of(held)
 
 
 def _pause_asked(parent: dict) -> bool:

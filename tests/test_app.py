@@ -253,7 +253,7 @@ def test_an_unexpected_failure_gets_500_with_the_traceback_only_in_the_log(
     def explode(*args, **kwargs):
         raise RuntimeError("secret detail")
 
-    monkeypatch.setattr("hooks.app.sync", explode)
+    monkeypatch.setattr("hooks.guestbook.compute_status", explode)
 
     with caplog.at_level(logging.ERROR):
         response = post(client, sample_request)

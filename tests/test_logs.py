@@ -118,7 +118,7 @@ def test_an_unexpected_failure_logs_its_traceback_inside_the_line(
     def broken(*args, **kwargs):
         raise ZeroDivisionError("on purpose")
 
-    monkeypatch.setattr(guestbook, "build_children", broken)
+    monkeypatch.setattr(guestbook, "compute_status", broken)
     assert client.post("/sync", json=sample_request).status_code == 500
     [record] = log_records()
     traceback = record.pop("traceback")

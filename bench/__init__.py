@@ -1,0 +1,1 @@
+"""Benchmarks of the hooks against their floor and against a Metacontroller-example server."""

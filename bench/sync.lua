@@ -1,0 +1,38 @@
+-- wrk script: POST the request body in the file named after `--`, count the answers
+-- that are not 2xx, and print the results as one JSON line starting with "BENCH ".
+-- Usage: wrk --script=bench/sync.lua URL -- BODY_FILE
+
+local threads = {}
+
+function setup(thread)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  local file = assert(io.open(args[1], "rb"))
+  wrk.method = "POST"
+  wrk.body = file:read("*a")
+  wrk.headers["Content-Type"] = "application/json"
+  file:close()
+  non2xx = 0
+end
+
+function response(status, headers, body)
+  if status < 200 or status > 299 then
+    non2xx = non2xx + 1
+  end
+end
+
+function done(summary, latency, requests)
+  local non2xx_total = 0
+  for _, thread in ipairs(threads) do
+    non2xx_total = non2xx_total + thread:get("non2xx")
+  end
+  local errors = summary.errors
+  io.write(string.format(
+    'BENCH {"requests": %d, "duration_us": %d, "non2xx": %d, "p50_us": %d, "p99_us": %d, '
+      .. '"max_us": %d, "socket_errors": %d, "timeouts": %d}\n',
+    summary.requests, summary.duration, non2xx_total, latency:percentile(50),
+    latency:percentile(99), latency.max, errors.connect + errors.read + errors.write,
+    errors.timeout))
+end

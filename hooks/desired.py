@@ -1,0 +1,63 @@
+"""The desired children of a spec, built once per distinct spec and never handed out shared.
+
+Parsing a spec and building its children is most of a sync's work, yet both
+depend only on the guestbook's base name and spec, which stay the same across
+the many syncs of one guestbook (every child change, every resync). So they are
+kept in a bounded cache keyed by the spec's JSON. What the cache holds is read,
+never given away: callers get `json` (immutable bytes) or a `fresh()` copy.
+"""
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from hooks.children import build_children
+from hooks.spec import parse_spec
+
+# Guestbooks whose children stay cached per worker, about 30 kB each.
+CACHE_SIZE = 128
+# Sorted keys make the JSON of equal children equal byte for byte.
+JSON_OPTIONS = orjson.OPT_SORT_KEYS
+
+
+@dataclass(frozen=True)
+class Desired:
+    """Children to return: `children` to read only, `json` to embed, `fresh()` to hand out."""
+
+    children: tuple[dict, ...]
+    json: bytes
+
+    @classmethod
+    def of(cls, children: list[dict]) -> "Desired":
+        """Wrap children built for this call alone."""
+        return cls(tuple(children), orjson.dumps(children, option=JSON_OPTIONS))
+
+    def fresh(self) -> list[dict]:
+        """Return a new copy of the children that the caller may change."""
+        return orjson.loads(self.json)
+
+
+def desired_children(base: str, raw_spec: Any) -> Desired:
+    """Return what a raw spec asks for, or raise SpecError naming the first bad field."""
+    key = _cache_key(raw_spec)
+    if key is None:
+        return Desired.of(build_children(base, parse_spec(raw_spec)))
+    return _cached(base, key)
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _cached(base: str, spec_json: bytes) -> Desired:
+    # Built from the key alone, so an entry can never depend on anything else.
+    return Desired.of(build_children(base, parse_spec(orjson.loads(spec_json))))
+
+
+def _cache_key(raw_spec: Any) -> bytes | None:
+    """Return the spec as JSON when that JSON decodes to an equal spec, else None."""
+    try:
+        key = orjson.dumps(raw_spec)
+    except TypeError:  # not JSON at all: a set, a non-string key, an integer too large
+        return None
+    # NaN and other values that JSON cannot carry come back different: never cache those.
+    return key if orjson.loads(key) == raw_spec else None

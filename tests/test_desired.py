@@ -1,0 +1,121 @@
+"""The cache of desired children: equal to fresh builds, never shared, bounded, safe."""
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+import pytest
+
+from hooks import SpecError, sync
+from hooks.app import JSON_OPTIONS
+from hooks.children import build_children
+from hooks.desired import CACHE_SIZE, _cached, desired_children
+from hooks.spec import parse_spec
+from tests.golden.cases import FULL_SPEC, NOW
+
+GOLDEN = Path(__file__).parent / "golden"
+SPECS = [
+    pytest.param({}, id="empty spec"),
+    pytest.param(None, id="no spec at all"),
+    pytest.param(FULL_SPEC, id="every field set"),
+    pytest.param({"redis": {"follower": {"replicas": 0}}}, id="no followers"),
+    pytest.param({"frontend": {"replicas": 1}}, id="one frontend replica, no budget"),
+]
+
+
+@pytest.mark.parametrize("spec", SPECS)
+def test_cached_children_equal_children_built_afresh(spec):
+    expected = build_children("gb1", parse_spec(spec))
+    assert desired_children("gb1", spec).fresh() == expected
+    assert desired_children("gb1", spec).fresh() == expected  # and again, from the cache
+
+
+@pytest.mark.parametrize("spec", SPECS)
+def test_changing_handed_out_children_never_changes_the_next_answer(spec):
+    expected = build_children("gb1", parse_spec(spec))
+    first = desired_children("gb1", spec).fresh()
+    first[0]["metadata"]["labels"]["tampered"] = "yes"
+    first[4]["spec"]["template"]["spec"]["containers"][0]["image"] = "evil:latest"
+    first.pop()
+    assert desired_children("gb1", spec).fresh() == expected
+
+
+def test_changing_a_sync_answer_never_changes_the_next_one():
+    request = json.loads((GOLDEN / "all-ready" / "request.json").read_text())
+    expected = json.loads((GOLDEN / "all-ready" / "response.json").read_text())
+    answer = sync(request["parent"], request["children"], now=NOW)
+    answer["children"][0]["spec"]["replicas"] = 99
+    answer["status"]["conditions"].clear()
+    assert sync(request["parent"], request["children"], now=NOW) == expected
+
+
+@pytest.mark.parametrize(
+    "case", sorted(p.name for p in GOLDEN.iterdir() if (p / "request.json").exists())
+)
+def test_warm_and_cold_cache_give_the_golden_answer_byte_for_byte(case):
+    request = json.loads((GOLDEN / case / "request.json").read_text())
+    expected = (GOLDEN / case / "response.json").read_text()
+    _cached.cache_clear()
+    for _ in ("cold", "warm"):
+        answer = sync(request["parent"], request["children"], now=NOW)
+        assert json.dumps(answer, indent=2, sort_keys=True) + "\n" == expected
+
+
+def test_specs_differing_only_in_key_order_get_equal_children():
+    forward = {"frontend": {"replicas": 4, "image": "example.com/gb:1"}, "redis": {}}
+    backward = {"redis": {}, "frontend": {"image": "example.com/gb:1", "replicas": 4}}
+    assert desired_children("gb1", forward).json == desired_children("gb1", backward).json
+
+
+@pytest.mark.parametrize(
+    ("spec", "field"),
+    [
+        pytest.param({"frontend": {"replicas": float("nan")}}, "spec.frontend.replicas", id="NaN"),
+        pytest.param(
+            {"frontend": {"replicas": float("inf")}}, "spec.frontend.replicas", id="infinity"
+        ),
+        pytest.param({"frontend": {"replicas": 2**70}}, "spec.frontend.replicas", id="huge int"),
+        pytest.param(
+            {"frontend": {"image": datetime(2026, 1, 1, tzinfo=UTC)}},
+            "spec.frontend.image",
+            id="a datetime, which JSON would turn into a string",
+        ),
+        pytest.param({"frontend": {"replicas": (3,)}}, "spec.frontend.replicas", id="a tuple"),
+        pytest.param({1: {}}, "spec.1", id="a key that is not a string"),
+    ],
+)
+def test_specs_that_json_cannot_carry_are_rejected_as_given(spec, field):
+    with pytest.raises(SpecError) as caught:
+        desired_children("gb1", spec)
+    assert caught.value.path == field
+
+
+def test_an_invalid_spec_is_rejected_on_every_call():
+    for _ in range(2):
+        with pytest.raises(SpecError, match=r"spec\.frontend\.replicas"):
+            desired_children("gb1", {"frontend": {"replicas": -1}})
+
+
+def test_the_cache_holds_at_most_its_size():
+    _cached.cache_clear()
+    for index in range(CACHE_SIZE + 10):
+        desired_children(f"gb{index}", {})
+    assert _cached.cache_info().currsize == CACHE_SIZE
+
+
+def test_the_serialised_children_are_the_sorted_json_of_the_children():
+    desired = desired_children("gb1", FULL_SPEC)
+    assert desired.json == orjson.dumps(list(desired.children), option=JSON_OPTIONS)
+    assert list(desired.children) == desired.fresh()
+
+
+@pytest.mark.parametrize("case", ["all-ready", "invalid-spec-held", "every-field-set"])
+def test_the_server_embeds_the_same_bytes_that_sync_returns(client, case):
+    request = json.loads((GOLDEN / case / "request.json").read_text())
+    answer = client.post("/sync", json=request)
+    # A converged guestbook's answer does not depend on the clock, so sync() can be compared.
+    now = datetime.fromisoformat(answer.json["status"]["conditions"][0]["lastTransitionTime"])
+    expected = sync(request["parent"], request["children"], now=now)
+    assert answer.status_code == 200
+    assert answer.data == orjson.dumps(expected, option=JSON_OPTIONS)
