@@ -76,10 +76,18 @@ def logging_config(level: str) -> dict:
         "root": {"level": level, "handlers": ["stdout"]},
         # No handlers of their own: they pass their records to the root's JSON one.
         "loggers": {
-            name: {"level": level, "handlers": [], "propagate": True}
+            name: {"level": _quieter(name, level), "handlers": [], "propagate": True}
             for name in ("gunicorn.error", ACCESS_LOGGER, LOGGER.name)
         },
     }
+
+
+def _quieter(name: str, level: str) -> str:
+    # gunicorn writes its access lines at info, and each repeats what the hook-call
+    # line of the same request already says: one line per call unless debugging.
+    if name == ACCESS_LOGGER and level != "DEBUG":
+        return "WARNING"
+    return level
 
 
 def log_call(call: HookCall) -> None:

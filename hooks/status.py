@@ -50,40 +50,72 @@ class Verdict:
     terminating: bool = False
 
 
+class Rollout(NamedTuple):
+    """What one observed Deployment says about its rollout, read once."""
+
+    name: str
+    generation: int
+    observed_generation: int
+    spec_replicas: int
+    images: tuple
+    replicas: int
+    ready: int
+    updated: int
+    available: int
+    deadline_exceeded: bool
+
+    def counts(self) -> dict:
+        """Return the tier's counts as the status reports them."""
+        return {
+            "replicas": self.replicas,
+            "readyReplicas": self.ready,
+            "updatedReplicas": self.updated,
+        }
+
+
+NO_COUNTS = {"replicas": 0, "readyReplicas": 0, "updatedReplicas": 0}
+
+
 def compute_status(
     parent: dict,
     *,
     base: str,
-    desired: list[dict],
+    desired: list[dict] | tuple[dict, ...],
     observed: Observed,
     verdict: Verdict,
     now: datetime,
 ) -> dict:
     """Return the status to write for what was observed and what this sync returns."""
     metadata = parent["metadata"]
-    frontend = observed.get("Deployment", child_name(base, FRONTEND))
-    status = {
-        "replicas": _count(frontend, "replicas"),
-        "selector": selector(base, FRONTEND),
-        **{
-            key: _tier_counts(observed.get("Deployment", child_name(base, c)))
-            for key, c in TIERS.items()
-        },
+    rollouts = {
+        component: _rollout(observed.get("Deployment", child_name(base, component)))
+        for component in TIERS.values()
     }
+    frontend = rollouts[FRONTEND]
+    status = {
+        "replicas": frontend.replicas if frontend else 0,
+        "selector": selector(base, FRONTEND),
+    }
+    for key, component in TIERS.items():
+        rollout = rollouts[component]
+        status[key] = rollout.counts() if rollout else dict(NO_COUNTS)
     url = _url(observed.get("Service", child_name(base, FRONTEND)), metadata.get("namespace"))
     if url is not None:
         status["url"] = url
-    wanted = {(c["kind"], c["metadata"]["name"]): c for c in desired}
+    wanted = {c["metadata"]["name"]: c for c in desired if c["kind"] == "Deployment"}
     waiting = [
         f"{component} ({reason})"
-        for component in TIERS.values()
-        if (reason := _waiting_for(observed, wanted, child_name(base, component))) is not None
+        for component, rollout in rollouts.items()
+        if (reason := _waiting_for(rollout, wanted.get(child_name(base, component)))) is not None
     ]
-    conditions = _conditions(verdict, waiting, _stalled_deployments(observed))
+    stalled = [r.name for r in rollouts.values() if r is not None and r.deadline_exceeded]
+    conditions = _conditions(verdict, waiting, stalled)
     previous = _previous_conditions(parent)
     generation = metadata.get("generation")
+    stamp = _rfc3339(now)
     status["conditions"] = [
-        _stamp(condition, previous.get(condition.type), generation, now) for condition in conditions
+        _stamp(condition, previous.get(condition.type), generation, stamp)
+        for condition in conditions
     ]
     return status
 
@@ -157,46 +189,48 @@ def _deadline_message(stalled: list[str]) -> str:
     return f"Deployment {', '.join(stalled)} exceeded its progress deadline"
 
 
-def _waiting_for(observed: Observed, wanted: dict, name: str) -> str | None:
+def _waiting_for(rollout: Rollout | None, desired: dict | None) -> str | None:
     """Return why the tier's Deployment is not yet ready, or None if it is."""
-    desired = wanted.get(("Deployment", name))
-    live = observed.get("Deployment", name)
-    if desired is None or live is None:
+    if desired is None or rollout is None:
         return "not created yet"
-    replicas = _int(desired.get("spec", {}).get("replicas"), 1)
-    spec = _dict(live.get("spec"))
-    if _int(spec.get("replicas"), 1) != replicas or _images(spec) != _images(desired["spec"]):
+    spec = desired.get("spec", {})
+    replicas = _int(spec.get("replicas"), 1)
+    if rollout.spec_replicas != replicas or rollout.images != _images(spec):
         return "update not yet applied"
-    status = _dict(live.get("status"))
-    if _int(status.get("observedGeneration")) < _int(_dict(live.get("metadata")).get("generation")):
+    if rollout.observed_generation < rollout.generation:
         return "rollout not yet observed"
-    counts = [
-        _int(status.get(field))
-        for field in ("updatedReplicas", "readyReplicas", "availableReplicas", "replicas")
-    ]
-    if counts != [replicas] * len(counts):
-        return f"{counts[1]}/{replicas} ready, {counts[0]}/{replicas} updated"
+    if not rollout.updated == rollout.ready == rollout.available == rollout.replicas == replicas:
+        return f"{rollout.ready}/{replicas} ready, {rollout.updated}/{replicas} updated"
     return None
 
 
-def _stalled_deployments(observed: Observed) -> list[str]:
-    """Return the names of observed Deployments whose progress deadline has passed."""
-    return [
-        live["metadata"]["name"]
-        for live in observed
-        if live["kind"] == "Deployment"
-        and any(
-            _dict(c).get("type") == "Progressing"
-            and _dict(c).get("status") == "False"
-            and _dict(c).get("reason") == DEADLINE_EXCEEDED
-            for c in _list(_dict(live.get("status")).get("conditions"))
-        )
-    ]
+def _rollout(live: dict | None) -> Rollout | None:
+    """Read an observed Deployment once; a field of the wrong type reads as absent."""
+    if live is None:
+        return None
+    spec = _dict(live.get("spec"))
+    status = _dict(live.get("status"))
+    return Rollout(
+        name=live["metadata"]["name"],
+        generation=_int(live["metadata"].get("generation")),
+        observed_generation=_int(status.get("observedGeneration")),
+        spec_replicas=_int(spec.get("replicas"), 1),
+        images=_images(spec),
+        replicas=_int(status.get("replicas")),
+        ready=_int(status.get("readyReplicas")),
+        updated=_int(status.get("updatedReplicas")),
+        available=_int(status.get("availableReplicas")),
+        deadline_exceeded=any(
+            isinstance(c, dict)
+            and c.get("type") == "Progressing"
+            and c.get("status") == "False"
+            and c.get("reason") == DEADLINE_EXCEEDED
+            for c in _list(status.get("conditions"))
+        ),
+    )
 
 
-def _stamp(
-    condition: Condition, previous: dict | None, generation: int | None, now: datetime
-) -> dict:
+def _stamp(condition: Condition, previous: dict | None, generation: int | None, now: str) -> dict:
     """Return the condition as written, its transition time carried over while unchanged."""
     status = "True" if condition.true else "False"
     since = (
@@ -209,7 +243,7 @@ def _stamp(
         "status": status,
         "reason": condition.reason,
         "message": condition.message,
-        "lastTransitionTime": since if isinstance(since, str) and since else _rfc3339(now),
+        "lastTransitionTime": since if isinstance(since, str) and since else now,
     }
     if generation is not None:
         stamped["observedGeneration"] = generation
@@ -223,17 +257,6 @@ def _previous_conditions(parent: dict) -> dict[str, dict]:
     }
 
 
-def _tier_counts(deployment: dict | None) -> dict:
-    return {
-        field: _count(deployment, field)
-        for field in ("replicas", "readyReplicas", "updatedReplicas")
-    }
-
-
-def _count(deployment: dict | None, field: str) -> int:
-    return _int(_dict(deployment and deployment.get("status")).get(field))
-
-
 def _url(service: dict | None, namespace: str | None) -> str | None:
     if service is None:
         return None
@@ -244,9 +267,9 @@ def _url(service: dict | None, namespace: str | None) -> str | None:
     return f"http://{service['metadata']['name']}.{namespace or 'default'}.svc:{port}"
 
 
-def _images(spec: dict) -> list:
+def _images(spec: dict) -> tuple:
     template = _dict(_dict(spec.get("template")).get("spec"))
-    return [_dict(c).get("image") for c in _list(template.get("containers"))]
+    return tuple(_dict(c).get("image") for c in _list(template.get("containers")))
 
 
 def _rfc3339(now: datetime) -> str:

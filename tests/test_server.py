@@ -101,7 +101,7 @@ def test_process_metrics_describe_the_whole_server_from_its_master(tmp_path):
 
 
 def test_every_line_gunicorn_writes_is_one_json_record(tmp_path, sample_request):
-    with gunicorn(tmp_path) as server:
+    with gunicorn(tmp_path, env={"LOG_LEVEL": "debug"}) as server:
         server.request("POST", "/sync", json.dumps(sample_request).encode())
         server.request("POST", "/sync", b"{")
         server.stop()
@@ -117,6 +117,16 @@ def test_every_line_gunicorn_writes_is_one_json_record(tmp_path, sample_request)
     access = [r for r in by_logger["gunicorn.access"] if r["path"] == "/sync"]
     assert sorted(r["code"] for r in access) == [200, 400]
     assert {r["method"] for r in access} == {"POST"}
+
+
+def test_at_info_level_each_call_logs_exactly_one_line(tmp_path, sample_request):
+    with gunicorn(tmp_path) as server:
+        server.request("POST", "/sync", json.dumps(sample_request).encode())
+        server.request("POST", "/sync", b"{")
+        server.stop()
+        records = server.log_records()
+    calls = [(r["logger"], r.get("code")) for r in records if r.get("path") == "/sync"]
+    assert calls == [("hooks", 200), ("hooks", 400)]
 
 
 def test_log_level_comes_from_the_environment(tmp_path, sample_request):
