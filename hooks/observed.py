@@ -115,26 +115,35 @@ def read_children(children: Any) -> Observed:
                 f"children[{type_key!r}] must be a map of objects, got {describe(members)}"
             )
         for key, child in members.items():
-            kind, name = _identify(child, f"children[{type_key!r}][{key!r}]")
+            kind, name = _identify(child, type_key, key)
             if (kind, name) in objects:
                 raise RequestError(f"children holds two {kind} objects named {name!r}")
             objects[kind, name] = child
     return Observed(objects)
 
 
-def _identify(child: Any, where: str) -> tuple[str, str]:
+def _identify(child: Any, type_key: str, key: str) -> tuple[str, str]:
+    """Return an observed object's kind and name, or raise RequestError saying what is wrong."""
+    if type(child) is dict:
+        kind, metadata = child.get("kind"), child.get("metadata")
+        name = metadata.get("name") if type(metadata) is dict else None
+        if type(kind) is str and kind and type(name) is str and _is_object_name(name):
+            return kind, name
+    raise RequestError(_unidentified(child, f"children[{type_key!r}][{key!r}]"))
+
+
+def _unidentified(child: Any, where: str) -> str:
+    """Return why an observed object cannot be identified; only built for a bad one."""
     if not isinstance(child, dict):
-        raise RequestError(f"{where} must be an object, got {describe(child)}")
+        return f"{where} must be an object, got {describe(child)}"
     kind = child.get("kind")
     if not isinstance(kind, str) or not kind:
-        raise RequestError(f"{where} has no kind")
+        return f"{where} has no kind"
     metadata = child.get("metadata")
     name = metadata.get("name") if isinstance(metadata, dict) else None
     if not isinstance(name, str) or not name:
-        raise RequestError(f"{where} has no metadata.name")
-    if not _is_object_name(name):
-        raise RequestError(f"{where} metadata.name {_NOT_A_NAME}, got {shorten(name)}")
-    return kind, name
+        return f"{where} has no metadata.name"
+    return f"{where} metadata.name {_NOT_A_NAME}, got {shorten(name)}"
 
 
 _NOT_A_NAME = (

@@ -268,8 +268,8 @@ def _url(service: dict | None, namespace: str | None) -> str | None:
 
 
 def _images(spec: dict) -> tuple:
-    template = _dict(_dict(spec.get("template")).get("spec"))
-    return tuple(_dict(c).get("image") for c in _list(template.get("containers")))
+    pod = _dict(_dict(spec.get("template")).get("spec"))
+    return tuple(c.get("image") if type(c) is dict else None for c in _list(pod.get("containers")))
 
 
 def _rfc3339(now: datetime) -> str:
@@ -277,14 +277,15 @@ def _rfc3339(now: datetime) -> str:
 
 
 # Observed objects come from the API server, but a hook must survive a request
-# that lies about their shape: a wrong type reads as absent.
+# that lies about their shape: a wrong type reads as absent. Decoded JSON holds
+# only plain types, so exact type checks suffice (and keep booleans out of ints).
 def _dict(value) -> dict:
-    return value if isinstance(value, dict) else {}
+    return value if type(value) is dict else {}
 
 
 def _list(value) -> list:
-    return value if isinstance(value, list) else []
+    return value if type(value) is list else []
 
 
 def _int(value, default: int = 0) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else default
+    return value if type(value) is int else default
