@@ -1,14 +1,17 @@
-"""Server C, the floor: a raw WSGI app that parses the request and serialises a fixed answer.
+"""The floors: apps that parse the request and serialise a fixed answer, and nothing else.
 
-No Flask and no hook logic: it answers every request with the response read
-once at start from the file named by BENCH_FLOOR_RESPONSE, so its answers are
-as large as the real hooks' answers to the same request.
+Server C, `app`, is raw WSGI: no framework and no hook logic. Server D,
+`flask_app`, does the same work inside Flask, to show what the framework alone
+costs. Both answer every request with the response read once at start from
+the file named by BENCH_FLOOR_RESPONSE, so their answers are as large as the
+real hooks' answers to the same request.
 """
 
 import os
 from pathlib import Path
 
 import orjson
+from flask import Flask, Response, request
 
 from hooks.app import JSON_OPTIONS
 
@@ -24,3 +27,13 @@ def app(environ: dict, start_response) -> list[bytes]:
         "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
     )
     return [body]
+
+
+flask_app = Flask(__name__)
+
+
+@flask_app.post("/sync")
+def _flask_floor() -> Response:
+    """Parse the body, then serialise the fixed answer, as Flask would for the hook server."""
+    orjson.loads(request.stream.read())
+    return Response(orjson.dumps(ANSWER, option=JSON_OPTIONS), mimetype="application/json")

@@ -147,14 +147,18 @@ def _http_tables(http: dict) -> None:
                 ("A", "A: ours (gunicorn + Flask)"),
                 ("B", "B: http.server, examples' style"),
                 ("C", "C: floor (raw WSGI + orjson)"),
+                ("D", "D: C's work inside Flask"),
             )
         ],
     )
-    print(f"By requests/s: A/B = {http['A/B']:.2f}, A/C = {http['A/C']:.2f}")
+    print(
+        f"By requests/s: A/B = {http['A/B']:.2f}, A/C = {http['A/C']:.2f}, "
+        f"D/C = {http['D/C']:.2f} (Flask alone, the ceiling of A/C)"
+    )
     if "A/C cpu" in http:
         print(
             f"By server CPU per request: A/B = {http['A/B cpu']:.2f}, "
-            f"A/C = {http['A/C cpu']:.2f} (steadier on a busy machine)"
+            f"A/C = {http['A/C cpu']:.2f}, D/C = {http['D/C cpu']:.2f} (steadier on a busy machine)"
         )
     print()
 

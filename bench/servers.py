@@ -44,10 +44,10 @@ def stdlib() -> tuple[list[str], dict[str, str]]:
     return [sys.executable, "-m", "bench.stdlib_server", "{port}"], {}
 
 
-def floor(answer_file: Path) -> tuple[list[str], dict[str, str]]:
-    """Return the command of C: a raw WSGI app under the same gunicorn settings as A."""
+def floor(answer_file: Path, app: str = "app") -> tuple[list[str], dict[str, str]]:
+    """Return the command of C (raw WSGI) or, with app="flask_app", D (Flask): the floor."""
     command = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py"]
-    return [*command, "bench.floor_app:app"], {"BENCH_FLOOR_RESPONSE": str(answer_file)}
+    return [*command, f"bench.floor_app:{app}"], {"BENCH_FLOOR_RESPONSE": str(answer_file)}
 
 
 @contextlib.contextmanager

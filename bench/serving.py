@@ -15,7 +15,11 @@ WARM_UP_REQUESTS = 50
 def compare_servers(
     body: bytes, answer: bytes, workdir: Path, *, rounds: int, seconds: float, connections: int
 ) -> dict:
-    """Load A, B and C in turn (A, B, C, A, B, C, ...) with wrk; return medians and ratios."""
+    """Load A, B, C and D in turn (A, B, C, D, A, ...) with wrk; return medians and ratios.
+
+    D, the floor's work inside Flask, is no target: it shows how much of the gap
+    between A and C the framework alone accounts for.
+    """
     body_file, answer_file = workdir / "request.json", workdir / "answer.json"
     body_file.write_bytes(body)
     answer_file.write_bytes(answer)
@@ -23,6 +27,7 @@ def compare_servers(
         "A": servers.ours(),
         "B": servers.stdlib(),
         "C": servers.floor(answer_file),
+        "D": servers.floor(answer_file, app="flask_app"),
     }
     runs: dict[str, list[dict]] = {name: [] for name in launches}
     with contextlib.ExitStack() as stack:
@@ -38,11 +43,13 @@ def compare_servers(
     result = {name: _medians(name_runs) for name, name_runs in runs.items()}
     result["A/B"] = result["A"]["rps"] / result["B"]["rps"]
     result["A/C"] = result["A"]["rps"] / result["C"]["rps"]
+    result["D/C"] = result["D"]["rps"] / result["C"]["rps"]
     if proc_available():
         # Server CPU per request, inverted so that above 1 means A is cheaper: unlike
         # requests/s, it hardly moves when other work on the machine takes cores away.
         result["A/B cpu"] = result["B"]["cpu_us"] / result["A"]["cpu_us"]
         result["A/C cpu"] = result["C"]["cpu_us"] / result["A"]["cpu_us"]
+        result["D/C cpu"] = result["C"]["cpu_us"] / result["D"]["cpu_us"]
     result["connections"] = connections
     result["rounds"] = rounds
     result["seconds_per_run"] = seconds

@@ -100,7 +100,7 @@ def test_the_command_prints_a_table_and_writes_the_results_file(tmp_path, capsys
 def test_the_servers_are_loaded_in_turn_and_their_memory_read():
     results = bench.run(bench.QUICK)
     http = results["http"]
-    for server in ("A", "B", "C"):
+    for server in ("A", "B", "C", "D"):
         assert http[server]["runs"] == bench.QUICK.http_rounds
         assert http[server]["requests"] > 0
         assert http[server]["rps"] > 0
@@ -108,6 +108,7 @@ def test_the_servers_are_loaded_in_turn_and_their_memory_read():
         assert 0 < http[server]["p50_ms"] <= http[server]["p99_ms"]
     assert http["A/B"] == pytest.approx(http["A"]["rps"] / http["B"]["rps"])
     assert http["A/C"] == pytest.approx(http["A"]["rps"] / http["C"]["rps"])
+    assert http["D/C"] == pytest.approx(http["D"]["rps"] / http["C"]["rps"])
     memory = results["memory"]
     assert memory["requests"] == list(bench.QUICK.memory_requests)
     assert memory["non2xx"] == 0
