@@ -15,6 +15,7 @@ from flask.json.provider import JSONProvider
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, RequestTimeout
 
 from hooks.calls import UNMATCHED_ROUTE, HookCall
+from hooks.desired import JSON_OPTIONS
 from hooks.guestbook import HoldError, finalize, sync, sync_parts
 from hooks.logs import log_call
 from hooks.metrics import Metrics
@@ -28,8 +29,6 @@ DEFAULTS = {
     # gunicorn kills it (timeout = 8 s); answering 408 first keeps the worker.
     "BODY_TIMEOUT_SECONDS": 5,
 }
-# Sorted keys make equal answers equal byte for byte.
-JSON_OPTIONS = orjson.OPT_SORT_KEYS
 PROBE_PARENT = {"metadata": {"name": "readiness-probe", "namespace": "default"}}
 
 

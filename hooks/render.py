@@ -17,9 +17,8 @@ import yaml
 from hooks.describe import describe, shorten
 from hooks.guestbook import HoldError, sync
 from hooks.observed import RequestError
-from hooks.spec import SpecError, is_paused, parse_spec
+from hooks.spec import API_VERSION, SpecError, is_paused, parse_spec
 
-API_VERSION = "webapp.my.domain/v1"
 KIND = "Guestbook"
 FORMATS = ("yaml", "json")
 STDIN = "-"

@@ -21,7 +21,9 @@ DEFAULT_RESOURCES = MappingProxyType(
 )
 SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer")
 NODE_PORT_TYPES = ("NodePort", "LoadBalancer")
-PAUSED_ANNOTATION = "webapp.my.domain/paused"
+GROUP = "webapp.my.domain"
+API_VERSION = f"{GROUP}/v1"
+PAUSED_ANNOTATION = f"{GROUP}/paused"
 
 IMAGE_PATTERN = re.compile(r"\S+")
 IMAGE_MAX_LENGTH = 512

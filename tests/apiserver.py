@@ -15,12 +15,10 @@ from pathlib import Path
 import yaml
 
 from hooks.children import build_children
+from hooks.hold import LAST_APPLIED
 from hooks.names import base_name
-from hooks.spec import parse_spec
+from hooks.spec import API_VERSION, parse_spec
 
-GROUP = "webapp.my.domain"
-API_VERSION = f"{GROUP}/v1"
-LAST_APPLIED = "metacontroller.k8s.io/last-applied-configuration"
 CONTROLLER_UID = "controller-uid"
 CREATED = "2026-01-01T00:00:00Z"
 # The child types of the CompositeController, as Metacontroller keys them.

@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from hooks import sync
+from hooks.hold import LAST_APPLIED
 from hooks.render import InputError, render_files
 from tests.golden.cases import NOW
 from tests.kube_schemas import KUBERNETES_VERSIONS, schema_errors
@@ -107,7 +108,7 @@ def test_a_paused_new_guestbook_previews_no_children_and_says_it_is_paused():
 def unheld_request() -> str:
     request = json.loads((ROOT / "samples" / "sync-request.json").read_text())
     child = request["children"]["Service.v1"]["gb1-frontend"]
-    del child["metadata"]["annotations"]["metacontroller.k8s.io/last-applied-configuration"]
+    del child["metadata"]["annotations"][LAST_APPLIED]
     return json.dumps(request)
 
 

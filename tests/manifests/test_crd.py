@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from hooks import names, spec, status
 from hooks.quantity import MAX_EXPONENT, QUANTITY, QuantityError, parse_quantity
+from hooks.spec import GROUP
 from tests import apiserver
 from tests.golden.cases import CASES
 from tests.kube_schemas import KUBERNETES_VERSIONS, schema_errors
@@ -70,8 +71,8 @@ def test_crd_is_a_valid_kubernetes_object():
 
 
 def test_crd_serves_the_guestbook_api_of_the_design():
-    assert CRD["metadata"]["name"] == f"guestbooks.{apiserver.GROUP}"
-    assert CRD["spec"]["group"] == apiserver.GROUP
+    assert CRD["metadata"]["name"] == f"guestbooks.{GROUP}"
+    assert CRD["spec"]["group"] == GROUP
     assert CRD["spec"]["scope"] == "Namespaced"
     assert CRD["spec"]["names"] == {
         "kind": "Guestbook",
