@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from hooks.status import INVALID_SPEC, PAUSED, READY, STALLED
+from hooks.conditions import INVALID_SPEC, PAUSED, READY, STALLED
 
 OK = "ok"
 HELD = "held"

@@ -2,12 +2,13 @@
 
 from datetime import UTC, datetime
 
+from hooks.conditions import Verdict
 from hooks.desired import Desired, desired_children
 from hooks.hold import HoldError, held_children
 from hooks.names import base_name
 from hooks.observed import check_parent, read_children
 from hooks.spec import SpecError, is_paused
-from hooks.status import Verdict, compute_status
+from hooks.status import compute_status
 
 __all__ = ["HoldError", "finalize", "sync", "sync_parts"]
 

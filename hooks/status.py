@@ -1,53 +1,18 @@
-"""The Guestbook status, computed only from what was observed.
+"""The Guestbook status: counts, selector and URL computed only from what was observed.
 
-Conditions follow the kstatus convention (Ready, Reconciling, Stalled) that
-`kubectl wait`, Flux and Argo CD read. A condition's lastTransitionTime is carried
-over from the parent's current status while its status is unchanged, so the same
-observed state always yields the same status and Metacontroller never loops on
-status writes.
+The conditions come from hooks/conditions.py, fed with each tier's progress
+as read here from the observed Deployments.
 """
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
+from hooks.conditions import DEADLINE_EXCEEDED, Verdict, decide, stamp
 from hooks.names import FOLLOWER, FRONTEND, LEADER, child_name, selector
 from hooks.observed import Observed
-from hooks.spec import PAUSED_ANNOTATION
-
-READY = "Ready"
-RECONCILING = "Reconciling"
-STALLED = "Stalled"
-PAUSED = "Paused"
-
-ALL_TIERS_READY = "AllTiersReady"
-TIERS_NOT_READY = "TiersNotReady"
-PROGRESSING = "Progressing"
-INVALID_SPEC = "InvalidSpec"
-PAUSED_BY_ANNOTATION = "PausedByAnnotation"
-DEADLINE_EXCEEDED = "ProgressDeadlineExceeded"
-TERMINATING = "Terminating"
 
 # The status key of each tier, in the order messages list them.
 TIERS = {"redisLeader": LEADER, "redisFollower": FOLLOWER, "frontend": FRONTEND}
-
-
-class Condition(NamedTuple):
-    """A condition before it is stamped with times and generations."""
-
-    type: str
-    true: bool
-    reason: str
-    message: str
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """What this sync decided, before the observed state is judged."""
-
-    problem: str | None = None  # an invalid spec's message
-    paused: bool = False
-    terminating: bool = False
 
 
 class Rollout(NamedTuple):
@@ -109,84 +74,8 @@ def compute_status(
         if (reason := _waiting_for(rollout, wanted.get(child_name(base, component)))) is not None
     ]
     stalled = [r.name for r in rollouts.values() if r is not None and r.deadline_exceeded]
-    conditions = _conditions(verdict, waiting, stalled)
-    previous = _previous_conditions(parent)
-    generation = metadata.get("generation")
-    stamp = _rfc3339(now)
-    status["conditions"] = [
-        _stamp(condition, previous.get(condition.type), generation, stamp)
-        for condition in conditions
-    ]
+    status["conditions"] = stamp(decide(verdict, waiting, stalled), parent, _rfc3339(now))
     return status
-
-
-def _conditions(verdict: Verdict, waiting: list[str], stalled: list[str]) -> list[Condition]:
-    """Return every condition, in a fixed order."""
-    if verdict.terminating:
-        gone = "The guestbook is being deleted"
-        return [
-            Condition(READY, False, TERMINATING, gone),
-            Condition(RECONCILING, True, TERMINATING, gone),
-            Condition(STALLED, False, TERMINATING, gone),
-        ]
-    if verdict.problem is not None:
-        message = f"Invalid spec, every child is held as last applied: {verdict.problem}"
-        conditions = [
-            Condition(READY, False, INVALID_SPEC, message),
-            Condition(RECONCILING, False, INVALID_SPEC, message),
-            Condition(STALLED, True, INVALID_SPEC, message),
-        ]
-    else:
-        ready = _ready(waiting, stalled)
-        conditions = [
-            ready,
-            _reconciling(verdict, ready, stalled),
-            _stalled(verdict, ready, stalled),
-        ]
-    if verdict.paused:
-        conditions.append(
-            Condition(
-                PAUSED,
-                True,
-                PAUSED_BY_ANNOTATION,
-                f"Paused by the annotation {PAUSED_ANNOTATION}; remove it to resume",
-            )
-        )
-    return conditions
-
-
-def _ready(waiting: list[str], stalled: list[str]) -> Condition:
-    if stalled:
-        return Condition(READY, False, DEADLINE_EXCEEDED, _deadline_message(stalled))
-    if waiting:
-        return Condition(READY, False, TIERS_NOT_READY, f"Waiting for {', '.join(waiting)}")
-    return Condition(
-        READY, True, ALL_TIERS_READY, "Every tier has all its replicas updated and ready"
-    )
-
-
-def _reconciling(verdict: Verdict, ready: tuple, stalled: list[str]) -> Condition:
-    if verdict.paused:
-        return Condition(RECONCILING, False, PAUSED, "Paused: children are held as they are")
-    if stalled:
-        return Condition(RECONCILING, False, DEADLINE_EXCEEDED, _deadline_message(stalled))
-    if ready.true:
-        return Condition(RECONCILING, False, ALL_TIERS_READY, ready.message)
-    return Condition(RECONCILING, True, PROGRESSING, ready.message)
-
-
-def _stalled(verdict: Verdict, ready: Condition, stalled: list[str]) -> Condition:
-    if stalled:
-        return Condition(STALLED, True, DEADLINE_EXCEEDED, _deadline_message(stalled))
-    if verdict.paused:
-        return Condition(STALLED, False, PAUSED, "Paused: children are held as they are")
-    return Condition(
-        STALLED, False, ALL_TIERS_READY if ready.true else PROGRESSING, "No rollout is stuck"
-    )
-
-
-def _deadline_message(stalled: list[str]) -> str:
-    return f"Deployment {', '.join(stalled)} exceeded its progress deadline"
 
 
 def _waiting_for(rollout: Rollout | None, desired: dict | None) -> str | None:
@@ -228,33 +117,6 @@ def _rollout(live: dict | None) -> Rollout | None:
             for c in _list(status.get("conditions"))
         ),
     )
-
-
-def _stamp(condition: Condition, previous: dict | None, generation: int | None, now: str) -> dict:
-    """Return the condition as written, its transition time carried over while unchanged."""
-    status = "True" if condition.true else "False"
-    since = (
-        previous.get("lastTransitionTime")
-        if previous and previous.get("status") == status
-        else None
-    )
-    stamped = {
-        "type": condition.type,
-        "status": status,
-        "reason": condition.reason,
-        "message": condition.message,
-        "lastTransitionTime": since if isinstance(since, str) and since else now,
-    }
-    if generation is not None:
-        stamped["observedGeneration"] = generation
-    return stamped
-
-
-def _previous_conditions(parent: dict) -> dict[str, dict]:
-    conditions = _list(_dict(parent.get("status")).get("conditions"))
-    return {
-        c["type"]: c for c in conditions if isinstance(c, dict) and isinstance(c.get("type"), str)
-    }
 
 
 def _url(service: dict | None, namespace: str | None) -> str | None:

@@ -19,8 +19,8 @@ from typing import Any, NamedTuple
 import pytest
 
 from hooks.app import create_app
+from hooks.conditions import INVALID_SPEC
 from hooks.hold import LAST_APPLIED
-from hooks.status import INVALID_SPEC
 from tests.servers import ROOT, gunicorn, worker_pids
 
 SAMPLE = json.loads((ROOT / "samples" / "sync-request.json").read_text())

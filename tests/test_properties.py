@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 
 from hooks import sync
 from hooks.app import create_app
+from hooks.conditions import INVALID_SPEC
 from hooks.hold import LAST_APPLIED
 from hooks.names import base_name
 from hooks.spec import PAUSED_ANNOTATION, SERVICE_TYPES
-from hooks.status import INVALID_SPEC
 from tests.apiserver import converged, guestbook, sync_request
 from tests.kube_names import (
     is_dns_1035_label,

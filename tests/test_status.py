@@ -5,10 +5,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from hooks.children import build_children
+from hooks.conditions import Verdict
 from hooks.names import base_name
 from hooks.observed import read_children
 from hooks.spec import parse_spec
-from hooks.status import Verdict, compute_status
+from hooks.status import compute_status
 from tests.apiserver import converged, guestbook, sync_request
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)

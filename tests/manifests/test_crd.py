@@ -8,7 +8,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from hooks import names, spec, status
+from hooks import conditions, names, spec
 from hooks.quantity import MAX_EXPONENT, QUANTITY, QuantityError, parse_quantity
 from hooks.spec import GROUP
 from tests import apiserver
@@ -428,7 +428,7 @@ def test_printer_columns_show_a_converged_guestbook():
         "URL": ["http://gb1-frontend.demo.svc:80"],
         "Age": [apiserver.CREATED],
     }
-    assert f'@.type=="{status.READY}"' in VERSION["additionalPrinterColumns"][0]["jsonPath"]
+    assert f'@.type=="{conditions.READY}"' in VERSION["additionalPrinterColumns"][0]["jsonPath"]
 
 
 @pytest.mark.parametrize("case", CASES)
