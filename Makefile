@@ -22,7 +22,7 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 venv: $(BIN)/.installed ## Create the virtualenv with pinned runtime and dev tools
 
 .PHONY: run
-run: $(BIN)/.installed ## Serve the hooks on :$(PORT) under gunicorn, as the image does
+run: $(BIN)/.installed ## Serve the hooks under gunicorn, as the image does, on PORT (default 8080)
 	PORT=$(PORT) $(BIN)/gunicorn --config gunicorn.conf.py
 
 .PHONY: test
@@ -34,7 +34,7 @@ manifests-check: $(BIN)/.installed ## Check metacontroller/, samples/, the Docke
 	$(BIN)/python -m pytest tests/manifests
 
 .PHONY: image
-image: ## Build the hooks image $(IMAGE) (needs Docker; set IMAGE to push elsewhere)
+image: ## Build the hooks image IMAGE (needs Docker; default guestbook-hooks:VERSION)
 	docker build --tag $(IMAGE) .
 
 .PHONY: lint
