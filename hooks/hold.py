@@ -6,7 +6,7 @@ each observed child as last applied, which Metacontroller's three-way merge
 turns into no change at all.
 """
 
-import json
+import orjson
 
 from hooks.observed import Observed
 
@@ -32,8 +32,9 @@ def _last_applied(child: dict) -> dict:
             "object), so it cannot be held as it is"
         )
     try:
-        applied = json.loads(text)
-    except ValueError:
+        # orjson refuses NaN and Infinity, which no answer may carry back to Metacontroller.
+        applied = orjson.loads(text)
+    except orjson.JSONDecodeError:
         applied = None
     if (
         not isinstance(applied, dict)

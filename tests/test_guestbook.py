@@ -134,6 +134,11 @@ def test_an_invalid_spec_refuses_to_answer_when_a_child_cannot_be_held():
         pytest.param('{"kind": "Service", "metadata": {"name": "gb1-frontend"}}', id="other-kind"),
         pytest.param('{"kind": "Deployment", "metadata": {"name": "other"}}', id="other-name"),
         pytest.param("[]", id="not-an-object"),
+        pytest.param(
+            '{"kind": "Deployment", "metadata": {"name": "gb1-frontend"},'
+            ' "spec": {"replicas": NaN}}',
+            id="not-json-nan",
+        ),
     ],
 )
 def test_a_last_applied_annotation_that_is_not_the_childs_own_cannot_be_held(annotation):
