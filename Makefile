@@ -2,7 +2,6 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-PORT ?= 8080
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
 IMAGE ?= guestbook-hooks:$(VERSION)
 
@@ -22,8 +21,9 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 venv: $(BIN)/.installed ## Create the virtualenv with pinned runtime and dev tools
 
 .PHONY: run
+# gunicorn.conf.py owns the default port (8080); `make run PORT=9000` overrides it.
 run: $(BIN)/.installed ## Serve the hooks under gunicorn, as the image does, on PORT (default 8080)
-	PORT=$(PORT) $(BIN)/gunicorn --config gunicorn.conf.py
+	$(if $(PORT),PORT=$(PORT)) $(BIN)/gunicorn --config gunicorn.conf.py
 
 .PHONY: test
 test: $(BIN)/.installed ## Run every test

@@ -23,7 +23,7 @@ class Settings:
     """How much to measure: the full run of `make bench`, or tiny counts for the smoke test."""
 
     rounds: int  # interleaved batches per path and request, in process
-    http_rounds: int  # wrk runs per server, taken in turn A, B, C
+    http_rounds: int  # wrk runs per server, taken in turn A, B, C, D
     http_seconds: float
     connections: int
     memory_requests: tuple[int, int]
