@@ -632,6 +632,7 @@ def redis_deployment(name: str = "leader", volume: dict | None = None) -> dict:
                         {
                             "name": "redis",
                             "image": "docker.io/redis:6.0.5",
+                            "ports": [{"name": "redis", "containerPort": 6379}],
                             "volumeMounts": [{"name": "data", "mountPath": "/data"}],
                         }
                     ],
@@ -647,7 +648,7 @@ def redis_service(name: str = "leader") -> dict:
         "apiVersion": "v1",
         "kind": "Service",
         "metadata": {"name": name, "namespace": "demo"},
-        "spec": {"selector": {"app": name}, "ports": [{"port": 6379}]},
+        "spec": {"selector": {"app": name}, "ports": [{"port": 6379, "targetPort": "redis"}]},
     }
 
 
@@ -660,6 +661,7 @@ def copy_job(name: str = "copy", host: str = "leader", **container) -> dict:
         "spec": {
             "backoffLimit": 3,
             "template": {
+                "metadata": {"labels": {"app": "copy"}},
                 "spec": {
                     "restartPolicy": "Never",
                     "containers": [
@@ -672,7 +674,7 @@ def copy_job(name: str = "copy", host: str = "leader", **container) -> dict:
                         }
                     ],
                     "volumes": [{"name": "copy", **CLAIM_VOLUME}],
-                }
+                },
             },
         },
     }
@@ -700,6 +702,7 @@ def test_the_api_server_generates_a_jobs_selector_and_fills_its_defaults():
     uid = live["metadata"]["uid"]
     assert live["spec"]["selector"] == {"matchLabels": {"batch.kubernetes.io/controller-uid": uid}}
     assert live["spec"]["template"]["metadata"]["labels"] == {
+        "app": "copy",
         "batch.kubernetes.io/controller-uid": uid,
         "batch.kubernetes.io/job-name": "copy",
         "controller-uid": uid,
@@ -869,6 +872,76 @@ def test_a_copy_fails_when_no_pod_serves_the_leader():
     cluster.settle(4)
 
     assert job_conditions(cluster)[-1] == ("Failed", "True", "BackoffLimitExceeded")
+
+
+def network_policy(*peers: dict, port: int | str = 6379) -> dict:
+    """Return a policy letting only `peers` reach the leader's pods on `port`."""
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "redis", "namespace": "demo"},
+        "spec": {
+            "podSelector": {
+                "matchExpressions": [{"key": "app", "operator": "In", "values": ["leader"]}]
+            },
+            "policyTypes": ["Ingress"],
+            "ingress": [{"from": list(peers), "ports": [{"protocol": "TCP", "port": port}]}],
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("policy", "copied"),
+    [
+        pytest.param(
+            network_policy({"podSelector": {"matchLabels": {"app": "web"}}}),
+            None,
+            id="not-admitted",
+        ),
+        pytest.param(
+            network_policy({"podSelector": {"matchLabels": {"app": "copy"}}}), ["a"], id="admitted"
+        ),
+        pytest.param(
+            network_policy({"podSelector": {"matchLabels": {"app": "copy"}}}, port="redis"),
+            ["a"],
+            id="admitted-by-port-name",
+        ),
+        pytest.param(
+            network_policy({"podSelector": {"matchLabels": {"app": "copy"}}}, port=6380),
+            None,
+            id="other-port",
+        ),
+        pytest.param(
+            network_policy(
+                {
+                    "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "other"}},
+                    "podSelector": {},
+                }
+            ),
+            None,
+            id="other-namespace",
+        ),
+        pytest.param(
+            {
+                **network_policy(),
+                "spec": {
+                    "podSelector": {"matchLabels": {"app": "web"}},
+                    "policyTypes": ["Ingress"],
+                },
+            },
+            ["a"],
+            id="leader-not-selected",
+        ),
+    ],
+)
+def test_a_copy_needs_the_network_policies_to_let_its_pod_reach_the_leader(policy, copied):
+    cluster = leader_on_empty_dir("a")
+    cluster.store.create(policy, by="user")
+    cluster.store.create(copy_job(), by="user")
+
+    cluster.settle(4)
+
+    assert cluster.claim_entries("data") == copied
 
 
 def test_a_copy_never_overwrites_a_claim_that_already_holds_redis_data():
