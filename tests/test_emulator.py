@@ -320,6 +320,7 @@ def test_deleting_a_parent_lets_the_garbage_collector_delete_its_children():
 
 # Storage: claims, StorageClasses and the rules the API server keeps for them.
 
+CLAIM_VOLUME = {"persistentVolumeClaim": {"claimName": "data"}}
 REFUSED_RESIZE = (
     "only dynamically provisioned pvc can be resized and "
     "the storageclass that provisions the pvc must support resize"
@@ -436,9 +437,7 @@ def test_a_claim_of_a_wait_for_first_consumer_class_binds_once_a_pod_mounts_it()
         cluster.store.get("PersistentVolumeClaim", "demo", "data")["status"]["phase"] == "Pending"
     )
 
-    cluster.store.create(
-        redis_deployment(volume={"persistentVolumeClaim": {"claimName": "data"}}), by="user"
-    )
+    cluster.store.create(redis_deployment(volume=CLAIM_VOLUME), by="user")
     cluster.tick()
 
     assert cluster.store.get("PersistentVolumeClaim", "demo", "data")["status"]["phase"] == "Bound"
@@ -554,12 +553,7 @@ def test_a_failed_expansion_may_be_taken_back_above_the_capacity_from_kubernetes
 
 
 def test_a_lost_claim_stays_lost_and_its_pods_are_not_ready():
-    cluster = storage_cluster()
-    bound_claim(cluster)
-    cluster.store.create(
-        redis_deployment(volume={"persistentVolumeClaim": {"claimName": "data"}}), by="user"
-    )
-    cluster.tick()
+    cluster = leader_on_claim()
 
     cluster.lose_claim("data")
     cluster.settle(3)
@@ -571,9 +565,7 @@ def test_a_lost_claim_stays_lost_and_its_pods_are_not_ready():
 def test_a_deployment_mounting_a_pending_claim_is_not_ready_until_the_claim_binds():
     cluster = storage_cluster(default_storage_class=None)
     cluster.store.create(claim(storageClassName="fast"), by="user")
-    cluster.store.create(
-        redis_deployment(volume={"persistentVolumeClaim": {"claimName": "data"}}), by="user"
-    )
+    cluster.store.create(redis_deployment(volume=CLAIM_VOLUME), by="user")
     cluster.settle(3)
     assert "readyReplicas" not in cluster.store.get("Deployment", "demo", "leader")["status"]
 
@@ -610,8 +602,6 @@ def test_a_kind_or_version_the_api_server_does_not_serve_is_refused():
 
 
 # Jobs, pods and the data they hold.
-
-CLAIM_VOLUME = {"persistentVolumeClaim": {"claimName": "data"}}
 
 
 def redis_deployment(name: str = "leader", volume: dict | None = None) -> dict:
@@ -694,6 +684,26 @@ def leader_on_empty_dir(*entries: str) -> Cluster:
     cluster.tick()
     cluster.write("leader", *entries)
     return cluster
+
+
+def leader_on_claim(*entries: str) -> Cluster:
+    """Return a cluster whose Redis leader runs on the bound claim "data", holding `entries`."""
+    cluster = storage_cluster()
+    bound_claim(cluster)
+    cluster.store.create(redis_deployment(volume=CLAIM_VOLUME), by="user")
+    cluster.tick()
+    cluster.write("leader", *entries)
+    return cluster
+
+
+def new_template(cluster: Cluster) -> None:
+    """Change the leader's pod template, so that new pods replace the old ones."""
+    cluster.edit(
+        "Deployment",
+        "leader",
+        lambda d: d["spec"]["template"]["metadata"].setdefault("annotations", {}).update(a="1"),
+    )
+    cluster.tick()
 
 
 def test_the_api_server_generates_a_jobs_selector_and_fills_its_defaults():
@@ -787,20 +797,11 @@ def test_entries_on_an_empty_dir_are_lost_when_the_pod_is_rescheduled():
 
 
 def test_entries_on_a_claim_survive_a_reschedule_and_a_new_template():
-    cluster = storage_cluster()
-    bound_claim(cluster)
-    cluster.store.create(redis_deployment(volume=CLAIM_VOLUME), by="user")
-    cluster.tick()
-    cluster.write("leader", "a", "b")
+    cluster = leader_on_claim("a", "b")
 
     cluster.reschedule("leader")
     cluster.tick()
-    cluster.edit(
-        "Deployment",
-        "leader",
-        lambda d: d["spec"]["template"]["metadata"].setdefault("annotations", {}).update(a="1"),
-    )
-    cluster.tick()
+    new_template(cluster)
 
     assert cluster.entries("leader") == ["a", "b"]
     assert cluster.claim_entries("data") == ["a", "b"]
@@ -809,12 +810,7 @@ def test_entries_on_a_claim_survive_a_reschedule_and_a_new_template():
 def test_a_new_template_on_an_empty_dir_starts_empty():
     cluster = leader_on_empty_dir("a")
 
-    cluster.edit(
-        "Deployment",
-        "leader",
-        lambda d: d["spec"]["template"]["metadata"].setdefault("annotations", {}).update(a="1"),
-    )
-    cluster.tick()
+    new_template(cluster)
 
     assert cluster.entries("leader") == []
 
@@ -958,11 +954,7 @@ def test_a_copy_never_overwrites_a_claim_that_already_holds_redis_data():
 
 
 def test_a_lost_claim_loses_its_entries():
-    cluster = storage_cluster()
-    bound_claim(cluster)
-    cluster.store.create(redis_deployment(volume=CLAIM_VOLUME), by="user")
-    cluster.tick()
-    cluster.write("leader", "a")
+    cluster = leader_on_claim("a")
 
     cluster.lose_claim("data")
 
