@@ -2,6 +2,7 @@
 
 import copy
 import json
+import re
 
 import pytest
 
@@ -724,6 +725,25 @@ def test_the_api_server_generates_a_jobs_selector_and_fills_its_defaults():
         "parallelism": 1,
     }
     assert live["spec"]["template"]["spec"]["restartPolicy"] == "Never"
+
+
+@pytest.mark.parametrize(
+    ("policy", "error"),
+    [
+        pytest.param(
+            None, 'restartPolicy: Required value: valid values: "OnFailure", "Never"', id="unset"
+        ),
+        pytest.param("Always", "restartPolicy: Required value", id="always"),
+    ],
+)
+def test_a_job_whose_pods_would_restart_for_ever_is_refused(policy, error):
+    job = copy_job()
+    job["spec"]["template"]["spec"].pop("restartPolicy")
+    if policy is not None:
+        job["spec"]["template"]["spec"]["restartPolicy"] = policy
+
+    with pytest.raises(APIError, match=re.escape(error)):
+        storage_cluster().store.create(job, by="user")
 
 
 def test_a_jobs_template_cannot_change_but_its_labels_can():
