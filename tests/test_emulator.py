@@ -986,18 +986,19 @@ def test_a_lost_claim_loses_its_entries():
 # Update strategies, per child type, as the CompositeController lists them.
 
 
-def controller_with(**methods: str) -> dict:
-    """Return the shipped CompositeController with more child types, each with its update method."""
-    resources = {
-        "persistentvolumeclaims": "v1",
-        "jobs": "batch/v1",
-        "ingresses": "networking.k8s.io/v1",
-    }
+def controller_with(**methods: str | None) -> dict:
+    """Return the shipped CompositeController with these child types listed (None: unlisted).
+
+    Each is listed with the update method given, or without updateStrategy for "".
+    """
+    api_versions = {"persistentvolumeclaims": "v1", "jobs": "batch/v1"}
     controller = copy.deepcopy(CONTROLLER)
-    controller["spec"]["childResources"] += [
-        {"apiVersion": resources[resource], "resource": resource}
+    kept = [c for c in controller["spec"]["childResources"] if c["resource"] not in methods]
+    controller["spec"]["childResources"] = kept + [
+        {"apiVersion": api_versions[resource], "resource": resource}
         | ({"updateStrategy": {"method": method}} if method else {})
         for resource, method in methods.items()
+        if method is not None
     ]
     return controller
 
@@ -1018,7 +1019,8 @@ def test_child_types_and_their_keys_come_from_the_composite_controller():
 
 
 def test_a_kind_the_controller_does_not_list_is_refused():
-    cluster = Cluster(ScriptedHook(children=[copy_job()], status={}))
+    hook = ScriptedHook(children=[copy_job()], status={})
+    cluster = Cluster(hook, controller=controller_with(jobs=None))
     cluster.apply("gb1")
 
     cluster.tick()
