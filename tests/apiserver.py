@@ -14,13 +14,12 @@ from pathlib import Path
 
 import yaml
 
+from hooks.applied import CONTROLLER_UID, LAST_APPLIED
 from hooks.children import build_children
-from hooks.hold import LAST_APPLIED
 from hooks.names import base_name
 from hooks.spec import API_VERSION, parse_spec
 from tests.server_defaults import fill_server_defaults
 
-CONTROLLER_UID = "controller-uid"
 CREATED = "2026-01-01T00:00:00Z"
 # The built-in kinds a CompositeController may list, by the resource that
 # discovery names them with.

@@ -309,6 +309,97 @@ def test_the_api_server_refuses_to_change_a_deployment_selector():
         cluster.store.update(live, by="user")
 
 
+def test_the_api_server_stores_quantities_as_quantity_string_prints_them():
+    cluster = cluster_with(ScriptedHook())
+    resources = {"requests": {"cpu": "0.5", "memory": "1024Mi"}, "limits": {"cpu": 1}}
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": "demo"},
+        "spec": {
+            "selector": {"matchLabels": {"app": "web"}},
+            "template": {
+                "metadata": {"labels": {"app": "web"}},
+                "spec": {"containers": [{"name": "web", "image": "nginx", "resources": resources}]},
+            },
+        },
+    }
+
+    live = cluster.store.create(deployment, by="user")
+
+    (stored,) = live["spec"]["template"]["spec"]["containers"]
+    assert stored["resources"] == {
+        "requests": {"cpu": "500m", "memory": "1Gi"},
+        "limits": {"cpu": "1"},
+    }
+
+
+def node_port_service(name: str, **port) -> dict:
+    spec = {"type": "NodePort", "ports": [{"name": "http", "port": 80, **port}]}
+    return {**service(**spec), "metadata": {"name": name, "namespace": "demo"}}
+
+
+def test_a_node_port_service_without_a_port_gets_a_free_one_and_keeps_it():
+    cluster = cluster_with(ScriptedHook())
+    cluster.store.create(node_port_service("first", nodePort=30000), by="user")
+
+    live = cluster.store.create(node_port_service("second"), by="user")
+    live["spec"]["ports"][0].pop("nodePort")
+    updated = cluster.store.update(live, by="user")
+
+    assert live["spec"]["ports"] == [{"name": "http", "port": 80, "protocol": "TCP"}]
+    assert updated["spec"]["ports"][0]["nodePort"] == 30001
+
+
+def test_a_node_port_held_by_another_service_is_refused_on_create_and_update():
+    cluster = cluster_with(ScriptedHook())
+    cluster.store.create(node_port_service("first", nodePort=30080), by="user")
+    second = cluster.store.create(node_port_service("second", nodePort=30081), by="user")
+    taken = "spec.ports[0].nodePort: Invalid value: 30080: provided port is already allocated"
+
+    with pytest.raises(APIError, match=re.escape(f'Service "third" is invalid: {taken}')):
+        cluster.store.create(node_port_service("third", nodePort=30080), by="user")
+    second["spec"]["ports"][0]["nodePort"] = 30080
+    with pytest.raises(APIError, match=re.escape(f'Service "second" is invalid: {taken}')):
+        cluster.store.update(second, by="user")
+
+
+def test_a_refused_child_fails_the_sync_after_the_status_and_the_other_writes():
+    taken = node_port_service("taken", nodePort=30080)
+    wanted = node_port_service("web", nodePort=30080)
+    other = {**SERVICE, "metadata": {"name": "other"}}
+    cluster = cluster_with(ScriptedHook(children=[wanted, other], status={"phase": "x"}))
+    cluster.store.create(taken, by="user")
+
+    cluster.tick()
+
+    assert cluster.store.get("Service", "demo", "web") is None
+    assert cluster.store.get("Service", "demo", "other") is not None
+    assert cluster.guestbook("gb1")["status"]["phase"] == "x"
+    # The writes it did make enqueue the parent again, and that sync fails the same way.
+    assert cluster.metacontroller.events
+    for event in cluster.metacontroller.events:
+        assert event.reason == "SyncError"
+        assert "can't create Service web" in event.message
+        assert "provided port is already allocated" in event.message
+
+
+def test_a_failed_sync_is_tried_again_on_the_next_tick_until_it_succeeds():
+    cluster = cluster_with(ScriptedHook(children=[node_port_service("web", nodePort=30080)]))
+    cluster.store.create(node_port_service("taken", nodePort=30080), by="user")
+    cluster.tick()
+    failures = len(cluster.metacontroller.events)
+
+    cluster.tick()
+    assert len(cluster.metacontroller.events) == failures + 1
+    cluster.delete("Service", "taken")
+    cluster.tick()
+
+    assert cluster.store.get("Service", "demo", "web")["spec"]["ports"][0]["nodePort"] == 30080
+    cluster.tick()
+    assert len(cluster.metacontroller.events) == failures + 1
+
+
 def test_deleting_a_parent_lets_the_garbage_collector_delete_its_children():
     cluster = cluster_with(ScriptedHook(children=[SERVICE], status={}))
     cluster.tick()
