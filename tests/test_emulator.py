@@ -288,9 +288,9 @@ def test_the_api_server_bumps_the_generation_only_for_spec_changes():
     assert generations == [1, 1, 2]
 
 
-def test_the_api_server_refuses_to_change_a_deployment_selector():
-    cluster = cluster_with(ScriptedHook())
-    deployment = {
+def web_deployment(**container) -> dict:
+    """Return a minimal Deployment `web` in namespace demo, its container given `container`."""
+    return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
         "metadata": {"name": "web", "namespace": "demo"},
@@ -298,11 +298,15 @@ def test_the_api_server_refuses_to_change_a_deployment_selector():
             "selector": {"matchLabels": {"app": "web"}},
             "template": {
                 "metadata": {"labels": {"app": "web"}},
-                "spec": {"containers": [{"name": "web", "image": "nginx"}]},
+                "spec": {"containers": [{"name": "web", "image": "nginx", **container}]},
             },
         },
     }
-    live = cluster.store.create(deployment, by="user")
+
+
+def test_the_api_server_refuses_to_change_a_deployment_selector():
+    cluster = cluster_with(ScriptedHook())
+    live = cluster.store.create(web_deployment(), by="user")
     live["spec"]["selector"] = {"matchLabels": {"app": "other"}}
 
     with pytest.raises(APIError, match=r"spec\.selector: Invalid value: .*: field is immutable"):
@@ -312,20 +316,8 @@ def test_the_api_server_refuses_to_change_a_deployment_selector():
 def test_the_api_server_stores_quantities_as_quantity_string_prints_them():
     cluster = cluster_with(ScriptedHook())
     resources = {"requests": {"cpu": "0.5", "memory": "1024Mi"}, "limits": {"cpu": 1}}
-    deployment = {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": "web", "namespace": "demo"},
-        "spec": {
-            "selector": {"matchLabels": {"app": "web"}},
-            "template": {
-                "metadata": {"labels": {"app": "web"}},
-                "spec": {"containers": [{"name": "web", "image": "nginx", "resources": resources}]},
-            },
-        },
-    }
 
-    live = cluster.store.create(deployment, by="user")
+    live = cluster.store.create(web_deployment(resources=resources), by="user")
 
     (stored,) = live["spec"]["template"]["spec"]["containers"]
     assert stored["resources"] == {
