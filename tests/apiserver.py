@@ -10,7 +10,6 @@ and its observed children into a sync request.
 import copy
 import json
 import uuid
-from pathlib import Path
 
 import yaml
 
@@ -18,6 +17,7 @@ from hooks.applied import CONTROLLER_UID, LAST_APPLIED
 from hooks.children import build_children
 from hooks.names import base_name
 from hooks.spec import API_VERSION, parse_spec
+from tests import ROOT
 from tests.server_defaults import fill_server_defaults
 
 CREATED = "2026-01-01T00:00:00Z"
@@ -36,7 +36,7 @@ KINDS = {
 DEFAULT_STORAGE_CLASS = "standard"
 PROVISIONER = "rancher.io/local-path"
 # The CompositeController the project ships, as Metacontroller's informer holds it.
-CONTROLLER_MANIFEST = Path(__file__).parent.parent / "metacontroller" / "compositecontroller.yaml"
+CONTROLLER_MANIFEST = ROOT / "metacontroller" / "compositecontroller.yaml"
 
 
 def uid_of(*parts: str) -> str:

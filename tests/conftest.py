@@ -1,16 +1,13 @@
 """Fixtures shared by every test module, built on the app factory."""
 
 import json
-from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from hooks.app import create_app
-from tests import golden
-
-ROOT = Path(__file__).parent.parent
+from tests import ROOT, golden
 
 
 @pytest.fixture

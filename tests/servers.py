@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).parent.parent
+from tests import ROOT
+
 HOST = "127.0.0.1"
 # Bounds on waiting for a server that is slow to start or stop on a busy machine;
 # they are never asserted as a speed, only wait out a failure.

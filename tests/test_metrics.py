@@ -13,8 +13,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from hooks.app import create_app
 from hooks.hold import LAST_APPLIED
 from hooks.metrics import MULTIPROC_ENV, Metrics, ServerProcessCollector
+from tests import ROOT
 
-ROOT = Path(__file__).parent.parent
 OUTCOMES = ("ok", "held", "invalid", "error")
 
 

@@ -187,22 +187,6 @@ def test_a_deployment_past_its_progress_deadline_stalls_the_guestbook():
     )
 
 
-def test_an_invalid_spec_stalls_with_its_message_and_keeps_the_observed_counts():
-    parent = guestbook()
-    observed = converged(parent)
-    problem = "spec.frontend.replicas: must be between 0 and 100, got -1"
-
-    status = status_for(parent, observed, verdict=Verdict(problem=problem), desired=[])
-
-    assert status["frontend"] == {"replicas": 3, "readyReplicas": 3, "updatedReplicas": 3}
-    assert conditions(status) == {
-        "Ready": ("False", "InvalidSpec"),
-        "Reconciling": ("False", "InvalidSpec"),
-        "Stalled": ("True", "InvalidSpec"),
-    }
-    assert all(problem in c["message"] for c in status["conditions"])
-
-
 def test_a_paused_guestbook_is_judged_on_the_children_it_holds():
     parent = guestbook(spec={"frontend": {"replicas": 9}})
     observed = converged(parent, {})
@@ -218,51 +202,6 @@ def test_a_paused_guestbook_is_judged_on_the_children_it_holds():
     }
 
 
-def test_a_terminating_guestbook_says_so():
-    parent = guestbook()
-
-    status = status_for(parent, converged(parent), verdict=Verdict(terminating=True), desired=[])
-
-    assert conditions(status) == {
-        "Ready": ("False", "Terminating"),
-        "Reconciling": ("True", "Terminating"),
-        "Stalled": ("False", "Terminating"),
-    }
-
-
-def test_conditions_carry_the_parents_generation():
-    parent = guestbook(generation=7)
-
-    status = status_for(parent, [])
-
-    assert {c["observedGeneration"] for c in status["conditions"]} == {7}
-
-
-def test_conditions_omit_the_generation_when_the_parent_has_none():
-    parent = guestbook()
-    del parent["metadata"]["generation"]
-
-    status = status_for(parent, [])
-
-    assert all("observedGeneration" not in c for c in status["conditions"])
-
-
-def test_transition_times_are_carried_over_while_a_condition_keeps_its_status():
-    parent = guestbook()
-    observed = converged(parent)
-    parent["status"] = {
-        "conditions": [
-            {"type": "Ready", "status": "True", "lastTransitionTime": EARLIER},
-            {"type": "Reconciling", "status": "True", "lastTransitionTime": EARLIER},
-        ]
-    }
-
-    status = status_for(parent, observed)
-
-    times = {c["type"]: c["lastTransitionTime"] for c in status["conditions"]}
-    assert times == {"Ready": EARLIER, "Reconciling": STAMP, "Stalled": STAMP}
-
-
 def test_a_converged_guestbook_gets_the_same_status_whatever_the_clock_says():
     parent = guestbook()
     observed = converged(parent)
@@ -271,27 +210,6 @@ def test_a_converged_guestbook_gets_the_same_status_whatever_the_clock_says():
     later = status_for(parent, observed, now=NOW + timedelta(days=3))
 
     assert later == parent["status"]
-
-
-@pytest.mark.parametrize(
-    "previous",
-    [
-        pytest.param("not a map", id="status-not-a-map"),
-        pytest.param({"conditions": "nope"}, id="conditions-not-a-list"),
-        pytest.param({"conditions": [None, 3, {"status": "True"}]}, id="junk-conditions"),
-        pytest.param(
-            {"conditions": [{"type": "Ready", "status": "True", "lastTransitionTime": 5}]},
-            id="bad-time",
-        ),
-    ],
-)
-def test_a_malformed_previous_status_is_ignored_not_fatal(previous):
-    parent = guestbook()
-    parent["status"] = previous
-
-    status = status_for(parent, converged(parent))
-
-    assert {c["lastTransitionTime"] for c in status["conditions"]} == {STAMP}
 
 
 def test_observed_status_fields_of_the_wrong_type_read_as_absent():

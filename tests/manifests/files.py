@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests import ROOT
 from tests import golden as golden_answers
 
-ROOT = Path(__file__).parent.parent.parent
 INSTALL = ROOT / "metacontroller"
 SAMPLES = ROOT / "samples"
 METACONTROLLER_CRDS = ROOT / "tests" / "data" / "metacontroller-crds.yaml"

@@ -3,10 +3,10 @@
 from pathlib import Path
 
 from hooks.render import render_files
+from tests import ROOT
 from tests.golden.cases import NOW
 
 HERE = Path(__file__).parent
-ROOT = HERE.parent.parent
 # name -> (FILE, --observed FILE or None, --format), paths from the repository root.
 CASES = {
     "guestbook": ("samples/webapp_v1_guestbook.yaml", None, "yaml"),
