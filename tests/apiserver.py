@@ -25,6 +25,7 @@ CREATED = "2026-01-01T00:00:00Z"
 CHILD_TYPES = {
     "Deployment": "Deployment.apps/v1",
     "Service": "Service.v1",
+    "Ingress": "Ingress.networking.k8s.io/v1",
     "PodDisruptionBudget": "PodDisruptionBudget.policy/v1",
     "NetworkPolicy": "NetworkPolicy.networking.k8s.io/v1",
 }
@@ -248,6 +249,9 @@ _SERVER_DEFAULTS = {"Deployment": _default_deployment, "Service": _default_servi
 _STATUS = {
     "Deployment": deployment_status,
     "Service": lambda live, ready: {"loadBalancer": {}},
+    # IngressStatus.LoadBalancer is a struct, which JSON never leaves out
+    # (k8s.io/api networking/v1 types.go, IngressStatus): {} until a controller fills it.
+    "Ingress": lambda live, ready: {"loadBalancer": {}},
     "PodDisruptionBudget": _disruption_status,
 }
 

@@ -4,6 +4,7 @@ from types import MappingProxyType
 
 import pytest
 
+from hooks.placement import FIELDS as PLACEMENT_FIELDS
 from hooks.spec import (
     DEFAULT_RESOURCES,
     FOLLOWER_IMAGE,
@@ -14,6 +15,8 @@ from hooks.spec import (
     is_paused,
     parse_spec,
 )
+
+PLACEMENT = ", ".join(PLACEMENT_FIELDS)
 
 
 def plain(mapping: MappingProxyType) -> dict:
@@ -187,7 +190,8 @@ def test_parsed_specs_cannot_be_changed():
         pytest.param(
             {"frontend": {"replica": 3}},
             "spec.frontend.replica",
-            "unknown field (known fields: image, replicas, resources, service)",
+            "unknown field (known fields: image, replicas, resources, service, ingress, "
+            f"{PLACEMENT})",
             id="unknown-field-typo",
         ),
         pytest.param(
@@ -199,7 +203,7 @@ def test_parsed_specs_cannot_be_changed():
         pytest.param(
             {"redis": {"leader": {"replicas": 2}}},
             "spec.redis.leader.replicas",
-            "unknown field (known fields: image, resources)",
+            f"unknown field (known fields: image, resources, {PLACEMENT})",
             id="leader-replicas-are-fixed",
         ),
         pytest.param(

@@ -25,6 +25,7 @@ API_VERSIONS = {
     "Guestbook": API_VERSION,
     "Deployment": "apps/v1",
     "Service": "v1",
+    "Ingress": "networking.k8s.io/v1",
     "PodDisruptionBudget": "policy/v1",
     "NetworkPolicy": "networking.k8s.io/v1",
 }

@@ -31,9 +31,11 @@ JSONPATH_STEP = re.compile(r'\.(?P<key>\w+)|\[\?\(@\.(?P<field>\w+)=="(?P<value>
 
 
 def plain(value: object) -> object:
-    """Return a value with every read-only mapping turned into a dict."""
+    """Return a value with every read-only mapping turned into a dict and tuple into a list."""
     if isinstance(value, MappingProxyType | dict):
         return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, tuple):
+        return [plain(item) for item in value]
     return value
 
 
@@ -45,12 +47,29 @@ def as_manifest(parsed: spec.GuestbookSpec) -> dict:
     if parsed.service.annotations:
         service["annotations"] = plain(parsed.service.annotations)
     frontend = {**_tier(parsed.frontend), "replicas": parsed.frontend.replicas, "service": service}
+    if parsed.ingress is not None:
+        frontend["ingress"] = _ingress(parsed.ingress)
     follower = {**_tier(parsed.follower), "replicas": parsed.follower.replicas}
     return {"frontend": frontend, "redis": {"leader": _tier(parsed.leader), "follower": follower}}
 
 
 def _tier(tier: spec.Tier) -> dict:
-    return {"image": tier.image, "resources": plain(tier.resources)}
+    return {"image": tier.image, "resources": plain(tier.resources), **plain(tier.placement)}
+
+
+def _ingress(ingress: spec.IngressSpec) -> dict:
+    written = {"enabled": ingress.enabled, "path": ingress.path, "pathType": ingress.path_type}
+    optional = {
+        "ingressClassName": ingress.class_name,
+        "host": ingress.host,
+        "annotations": plain(ingress.annotations) or None,
+    }
+    written.update({key: value for key, value in optional.items() if value is not None})
+    if ingress.tls is not None:
+        written["tls"] = {"enabled": ingress.tls.enabled}
+        if ingress.tls.secret_name is not None:
+            written["tls"]["secretName"] = ingress.tls.secret_name
+    return written
 
 
 def guestbook_with(spec_fields: dict | None) -> dict:
@@ -266,8 +285,9 @@ def test_node_port_rule_allows_it_only_where_the_hooks_do(service_type, node_por
         assert error.value.path == "spec.frontend.service.nodePort"
 
 
-def test_every_cel_rule_compiles_to_a_boolean_on_the_defaulted_sample():
-    defaulted = openapi.with_defaults(guestbook_with(None), SCHEMA)
+def test_every_cel_rule_compiles_to_a_boolean_on_the_defaulted_full_sample():
+    [full] = files.load_yaml(files.SAMPLES / "webapp_v1_guestbook_full.yaml")
+    defaulted = openapi.with_defaults(full, SCHEMA)
     rules = [
         (path, rule["rule"])
         for path, field in [("", SCHEMA), *openapi.fields(SCHEMA)]
