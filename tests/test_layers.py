@@ -18,6 +18,8 @@ CORE = [
     "hooks.observed",
     "hooks.hold",
     "hooks.quantity",
+    "hooks.placement",
+    "hooks.url",
 ]
 WEB = ("flask", "werkzeug", "gunicorn")
 

@@ -9,6 +9,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from hooks import conditions, names, spec
+from hooks.placement import FIELDS as PLACEMENT_FIELDS
+from hooks.placement import SOFT_SPREAD, SPREAD
 from hooks.quantity import MAX_EXPONENT, QUANTITY, QuantityError, parse_quantity
 from hooks.spec import GROUP
 from tests import apiserver
@@ -170,10 +172,34 @@ def test_structural_check_catches_a_broken_schema(change, problem):
             "spec.redis.follower.replicas", spec.FOLLOWER_REPLICAS.default, id="followers"
         ),
         *(pytest.param(path, plain(spec.DEFAULT_RESOURCES), id=path) for path in RESOURCE_FIELDS),
+        *(
+            pytest.param(
+                f"{tier}.topologySpreadConstraints", plain(SOFT_SPREAD), id=f"{tier}-spread"
+            )
+            for tier in ("spec.frontend", "spec.redis.follower")
+        ),
+        pytest.param("spec.frontend.ingress.enabled", False, id="ingress-enabled"),
+        pytest.param("spec.frontend.ingress.path", spec.INGRESS_PATH, id="ingress-path"),
+        pytest.param("spec.frontend.ingress.pathType", spec.PATH_TYPES[0], id="ingress-path-type"),
+        pytest.param("spec.frontend.ingress.tls.enabled", False, id="ingress-tls"),
     ],
 )
 def test_crd_default_equals_the_hooks_default(path, default):
     assert openapi.field_at(SCHEMA, path)["default"] == default
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        *(f"spec.redis.leader.{field}" for field in PLACEMENT_FIELDS),
+        *(f"spec.frontend.{field}" for field in PLACEMENT_FIELDS if field != SPREAD),
+        "spec.frontend.ingress",
+        "spec.frontend.ingress.tls.secretName",
+    ],
+)
+def test_fields_without_a_default_in_the_hooks_have_none_in_the_crd(path):
+    # The leader is one pod: nothing to spread. The Secret's default name needs the base.
+    assert "default" not in openapi.field_at(SCHEMA, path)
 
 
 def test_node_port_has_no_default_in_either_place():
@@ -202,6 +228,12 @@ def test_crd_bounds_equal_the_hooks_bounds(path, bounds):
 def test_crd_service_types_equal_the_hooks_service_types():
     assert openapi.field_at(SCHEMA, "spec.frontend.service.type")["enum"] == list(
         spec.SERVICE_TYPES
+    )
+
+
+def test_crd_path_types_equal_the_hooks_path_types():
+    assert openapi.field_at(SCHEMA, "spec.frontend.ingress.pathType")["enum"] == list(
+        spec.PATH_TYPES
     )
 
 
