@@ -288,9 +288,9 @@ def test_the_api_server_bumps_the_generation_only_for_spec_changes():
     assert generations == [1, 1, 2]
 
 
-def test_the_api_server_refuses_to_change_a_deployment_selector():
-    cluster = cluster_with(ScriptedHook())
-    deployment = {
+def web_deployment(**container) -> dict:
+    """Return a minimal Deployment `web` in namespace demo, its container given `container`."""
+    return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
         "metadata": {"name": "web", "namespace": "demo"},
@@ -298,11 +298,15 @@ def test_the_api_server_refuses_to_change_a_deployment_selector():
             "selector": {"matchLabels": {"app": "web"}},
             "template": {
                 "metadata": {"labels": {"app": "web"}},
-                "spec": {"containers": [{"name": "web", "image": "nginx"}]},
+                "spec": {"containers": [{"name": "web", "image": "nginx", **container}]},
             },
         },
     }
-    live = cluster.store.create(deployment, by="user")
+
+
+def test_the_api_server_refuses_to_change_a_deployment_selector():
+    cluster = cluster_with(ScriptedHook())
+    live = cluster.store.create(web_deployment(), by="user")
     live["spec"]["selector"] = {"matchLabels": {"app": "other"}}
 
     with pytest.raises(APIError, match=r"spec\.selector: Invalid value: .*: field is immutable"):
@@ -312,20 +316,8 @@ def test_the_api_server_refuses_to_change_a_deployment_selector():
 def test_the_api_server_stores_quantities_as_quantity_string_prints_them():
     cluster = cluster_with(ScriptedHook())
     resources = {"requests": {"cpu": "0.5", "memory": "1024Mi"}, "limits": {"cpu": 1}}
-    deployment = {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": "web", "namespace": "demo"},
-        "spec": {
-            "selector": {"matchLabels": {"app": "web"}},
-            "template": {
-                "metadata": {"labels": {"app": "web"}},
-                "spec": {"containers": [{"name": "web", "image": "nginx", "resources": resources}]},
-            },
-        },
-    }
 
-    live = cluster.store.create(deployment, by="user")
+    live = cluster.store.create(web_deployment(resources=resources), by="user")
 
     (stored,) = live["spec"]["template"]["spec"]["containers"]
     assert stored["resources"] == {
@@ -412,6 +404,7 @@ def test_deleting_a_parent_lets_the_garbage_collector_delete_its_children():
 
 # Storage: claims, StorageClasses and the rules the API server keeps for them.
 
+CLAIM_VOLUME = {"persistentVolumeClaim": {"claimName": "data"}}
 REFUSED_RESIZE = (
     "only dynamically provisioned pvc can be resized and "
     "the storageclass that provisions the pvc must support resize"
@@ -528,9 +521,7 @@ def test_a_claim_of_a_wait_for_first_consumer_class_binds_once_a_pod_mounts_it()
         cluster.store.get("PersistentVolumeClaim", "demo", "data")["status"]["phase"] == "Pending"
     )
 
-    cluster.store.create(
-        redis_deployment(volume={"persistentVolumeClaim": {"claimName": "data"}}), by="user"
-    )
+    cluster.store.create(redis_deployment(volume=CLAIM_VOLUME), by="user")
     cluster.tick()
 
     assert cluster.store.get("PersistentVolumeClaim", "demo", "data")["status"]["phase"] == "Bound"
@@ -646,12 +637,7 @@ def test_a_failed_expansion_may_be_taken_back_above_the_capacity_from_kubernetes
 
 
 def test_a_lost_claim_stays_lost_and_its_pods_are_not_ready():
-    cluster = storage_cluster()
-    bound_claim(cluster)
-    cluster.store.create(
-        redis_deployment(volume={"persistentVolumeClaim": {"claimName": "data"}}), by="user"
-    )
-    cluster.tick()
+    cluster = leader_on_claim()
 
     cluster.lose_claim("data")
     cluster.settle(3)
@@ -663,9 +649,7 @@ def test_a_lost_claim_stays_lost_and_its_pods_are_not_ready():
 def test_a_deployment_mounting_a_pending_claim_is_not_ready_until_the_claim_binds():
     cluster = storage_cluster(default_storage_class=None)
     cluster.store.create(claim(storageClassName="fast"), by="user")
-    cluster.store.create(
-        redis_deployment(volume={"persistentVolumeClaim": {"claimName": "data"}}), by="user"
-    )
+    cluster.store.create(redis_deployment(volume=CLAIM_VOLUME), by="user")
     cluster.settle(3)
     assert "readyReplicas" not in cluster.store.get("Deployment", "demo", "leader")["status"]
 
@@ -702,8 +686,6 @@ def test_a_kind_or_version_the_api_server_does_not_serve_is_refused():
 
 
 # Jobs, pods and the data they hold.
-
-CLAIM_VOLUME = {"persistentVolumeClaim": {"claimName": "data"}}
 
 
 def redis_deployment(name: str = "leader", volume: dict | None = None) -> dict:
@@ -788,6 +770,26 @@ def leader_on_empty_dir(*entries: str) -> Cluster:
     return cluster
 
 
+def leader_on_claim(*entries: str) -> Cluster:
+    """Return a cluster whose Redis leader runs on the bound claim "data", holding `entries`."""
+    cluster = storage_cluster()
+    bound_claim(cluster)
+    cluster.store.create(redis_deployment(volume=CLAIM_VOLUME), by="user")
+    cluster.tick()
+    cluster.write("leader", *entries)
+    return cluster
+
+
+def new_template(cluster: Cluster) -> None:
+    """Change the leader's pod template, so that new pods replace the old ones."""
+    cluster.edit(
+        "Deployment",
+        "leader",
+        lambda d: d["spec"]["template"]["metadata"].setdefault("annotations", {}).update(a="1"),
+    )
+    cluster.tick()
+
+
 def test_the_api_server_generates_a_jobs_selector_and_fills_its_defaults():
     live = storage_cluster().store.create(copy_job(), by="user")
 
@@ -806,6 +808,25 @@ def test_the_api_server_generates_a_jobs_selector_and_fills_its_defaults():
         "parallelism": 1,
     }
     assert live["spec"]["template"]["spec"]["restartPolicy"] == "Never"
+
+
+@pytest.mark.parametrize(
+    ("policy", "error"),
+    [
+        pytest.param(
+            None, 'restartPolicy: Required value: valid values: "OnFailure", "Never"', id="unset"
+        ),
+        pytest.param("Always", "restartPolicy: Required value", id="always"),
+    ],
+)
+def test_a_job_whose_pods_would_restart_for_ever_is_refused(policy, error):
+    job = copy_job()
+    job["spec"]["template"]["spec"].pop("restartPolicy")
+    if policy is not None:
+        job["spec"]["template"]["spec"]["restartPolicy"] = policy
+
+    with pytest.raises(APIError, match=re.escape(error)):
+        storage_cluster().store.create(job, by="user")
 
 
 def test_a_jobs_template_cannot_change_but_its_labels_can():
@@ -879,20 +900,11 @@ def test_entries_on_an_empty_dir_are_lost_when_the_pod_is_rescheduled():
 
 
 def test_entries_on_a_claim_survive_a_reschedule_and_a_new_template():
-    cluster = storage_cluster()
-    bound_claim(cluster)
-    cluster.store.create(redis_deployment(volume=CLAIM_VOLUME), by="user")
-    cluster.tick()
-    cluster.write("leader", "a", "b")
+    cluster = leader_on_claim("a", "b")
 
     cluster.reschedule("leader")
     cluster.tick()
-    cluster.edit(
-        "Deployment",
-        "leader",
-        lambda d: d["spec"]["template"]["metadata"].setdefault("annotations", {}).update(a="1"),
-    )
-    cluster.tick()
+    new_template(cluster)
 
     assert cluster.entries("leader") == ["a", "b"]
     assert cluster.claim_entries("data") == ["a", "b"]
@@ -901,12 +913,7 @@ def test_entries_on_a_claim_survive_a_reschedule_and_a_new_template():
 def test_a_new_template_on_an_empty_dir_starts_empty():
     cluster = leader_on_empty_dir("a")
 
-    cluster.edit(
-        "Deployment",
-        "leader",
-        lambda d: d["spec"]["template"]["metadata"].setdefault("annotations", {}).update(a="1"),
-    )
-    cluster.tick()
+    new_template(cluster)
 
     assert cluster.entries("leader") == []
 
@@ -1050,11 +1057,7 @@ def test_a_copy_never_overwrites_a_claim_that_already_holds_redis_data():
 
 
 def test_a_lost_claim_loses_its_entries():
-    cluster = storage_cluster()
-    bound_claim(cluster)
-    cluster.store.create(redis_deployment(volume=CLAIM_VOLUME), by="user")
-    cluster.tick()
-    cluster.write("leader", "a")
+    cluster = leader_on_claim("a")
 
     cluster.lose_claim("data")
 
@@ -1066,18 +1069,19 @@ def test_a_lost_claim_loses_its_entries():
 # Update strategies, per child type, as the CompositeController lists them.
 
 
-def controller_with(**methods: str) -> dict:
-    """Return the shipped CompositeController with more child types, each with its update method."""
-    resources = {
-        "persistentvolumeclaims": "v1",
-        "jobs": "batch/v1",
-        "ingresses": "networking.k8s.io/v1",
-    }
+def controller_with(**methods: str | None) -> dict:
+    """Return the shipped CompositeController with these child types listed (None: unlisted).
+
+    Each is listed with the update method given, or without updateStrategy for "".
+    """
+    api_versions = {"persistentvolumeclaims": "v1", "jobs": "batch/v1"}
     controller = copy.deepcopy(CONTROLLER)
-    controller["spec"]["childResources"] += [
-        {"apiVersion": resources[resource], "resource": resource}
+    kept = [c for c in controller["spec"]["childResources"] if c["resource"] not in methods]
+    controller["spec"]["childResources"] = kept + [
+        {"apiVersion": api_versions[resource], "resource": resource}
         | ({"updateStrategy": {"method": method}} if method else {})
         for resource, method in methods.items()
+        if method is not None
     ]
     return controller
 
@@ -1098,7 +1102,8 @@ def test_child_types_and_their_keys_come_from_the_composite_controller():
 
 
 def test_a_kind_the_controller_does_not_list_is_refused():
-    cluster = Cluster(ScriptedHook(children=[copy_job()], status={}))
+    hook = ScriptedHook(children=[copy_job()], status={})
+    cluster = Cluster(hook, controller=controller_with(jobs=None))
     cluster.apply("gb1")
 
     cluster.tick()

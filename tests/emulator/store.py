@@ -91,6 +91,7 @@ class Store:
             creationTimestamp=self._clock(),
             managedFields=[managed_fields(by, obj["apiVersion"], obj)],
         )
+        fill_server_defaults(obj)
         rules.admit_create(self, obj)
         _refuse_invalid(obj, rules.create_errors(self, obj))
         return self._write("create", obj, by)
