@@ -9,7 +9,15 @@ from hypothesis import strategies as st
 
 from hack import crd
 from hooks.placement import FIELDS, SCHEMA_FILE
-from hooks.spec import API_VERSION, SpecError, parse_spec
+from hooks.spec import (
+    API_VERSION,
+    HOST,
+    IPV4,
+    MAX_NAME_LENGTH,
+    OBJECT_NAME,
+    SpecError,
+    parse_spec,
+)
 from tests.manifests import files, openapi
 
 CRD = files.guestbook_crd()
@@ -389,3 +397,22 @@ def spec_at(tier: str, values: dict) -> dict:
 def test_the_crd_and_the_hooks_accept_the_same_placement_values(tier, values):
     spec = spec_at(tier, values)
     assert (crd_error_fields(spec) == []) == (hooks_error_field(spec) is None), values
+
+
+@pytest.mark.parametrize(
+    ("path", "pattern"),
+    [
+        pytest.param("host", HOST, id="host"),
+        pytest.param("ingressClassName", OBJECT_NAME, id="ingress-class"),
+        pytest.param("tls.secretName", OBJECT_NAME, id="secret-name"),
+    ],
+)
+def test_the_crds_ingress_names_follow_the_hooks_own_patterns(path, pattern):
+    field = openapi.field_at(SCHEMA, f"spec.frontend.ingress.{path}")
+    assert (field["pattern"], field["maxLength"]) == (f"^{pattern.pattern}$", MAX_NAME_LENGTH)
+
+
+def test_the_crd_refuses_an_ip_host_by_the_hooks_own_pattern():
+    [rule] = openapi.field_at(SCHEMA, "spec.frontend.ingress.host")["x-kubernetes-validations"]
+    # The CEL string literal doubles each backslash of the regular expression.
+    assert rule["rule"] == f"!self.matches('^{IPV4.pattern}$')".replace("\\", "\\\\")
