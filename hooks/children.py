@@ -19,6 +19,7 @@ from hooks.names import (
     labels,
     selector_labels,
 )
+from hooks.placement import pod_placement
 from hooks.spec import GuestbookSpec, Tier
 
 REDIS_PORT = 6379
@@ -26,6 +27,7 @@ REDIS_PORT_NAME = "redis"
 HTTP_PORT = 80
 HTTP_PORT_NAME = "http"
 PDB_MIN_REPLICAS = 2  # below two replicas, maxUnavailable 1 would block every drain
+TLS_SUFFIX = "-tls"  # the default certificate Secret: <base>-frontend-tls
 
 
 def build_children(base: str, spec: GuestbookSpec) -> list[dict]:
@@ -38,6 +40,8 @@ def build_children(base: str, spec: GuestbookSpec) -> list[dict]:
         frontend_deployment(base, spec),
         frontend_service(base, spec),
     ]
+    if spec.ingress is not None and spec.ingress.enabled:
+        children.append(frontend_ingress(base, spec))
     if spec.frontend.replicas >= PDB_MIN_REPLICAS:
         children.append(frontend_disruption_budget(base))
     children.append(redis_network_policy(base))
@@ -48,7 +52,7 @@ def redis_leader_deployment(base: str, tier: Tier) -> dict:
     """Return the single-replica Redis leader; Recreate, so two leaders never run at once."""
     container = _container("leader", tier, _redis_port(), _redis_probes())
     container["volumeMounts"] = [{"name": "data", "mountPath": "/data"}]
-    deployment = _deployment(base, LEADER, tier.replicas, container)
+    deployment = _deployment(base, LEADER, tier, container)
     deployment["spec"]["strategy"] = {"type": "Recreate"}
     # The data outlives a container restart (a failed liveness probe), not the pod.
     deployment["spec"]["template"]["spec"]["volumes"] = [{"name": "data", "emptyDir": {}}]
@@ -59,7 +63,7 @@ def redis_follower_deployment(base: str, tier: Tier) -> dict:
     """Return the Redis followers, replicating from this guestbook's leader."""
     container = _container("follower", tier, _redis_port(), _redis_probes())
     container["env"] = _host_env(base, leader=LEADER)
-    return _deployment(base, FOLLOWER, tier.replicas, container)
+    return _deployment(base, FOLLOWER, tier, container)
 
 
 def frontend_deployment(base: str, spec: GuestbookSpec) -> dict:
@@ -68,7 +72,7 @@ def frontend_deployment(base: str, spec: GuestbookSpec) -> dict:
     readers = FOLLOWER if spec.follower.replicas > 0 else LEADER
     container = _container("php-redis", spec.frontend, _http_port(), _http_probes())
     container["env"] = _host_env(base, leader=LEADER, follower=readers)
-    return _deployment(base, FRONTEND, spec.frontend.replicas, container)
+    return _deployment(base, FRONTEND, spec.frontend, container)
 
 
 def redis_service(base: str, component: str) -> dict:
@@ -88,6 +92,34 @@ def frontend_service(base: str, spec: GuestbookSpec) -> dict:
     # merge would delete every key in it, including those that others wrote.
     service["metadata"]["annotations"] = dict(wanted.annotations)
     return service
+
+
+def frontend_ingress(base: str, spec: GuestbookSpec) -> dict:
+    """Return the Ingress that routes spec.frontend.ingress's host and path to the frontend."""
+    wanted = spec.ingress
+    service = child_name(base, FRONTEND)
+    # The port by name, so that a change of spec.frontend.service.port never breaks it.
+    backend = {"service": {"name": service, "port": {"name": HTTP_PORT_NAME}}}
+    rule = {
+        "http": {"paths": [{"path": wanted.path, "pathType": wanted.path_type, "backend": backend}]}
+    }
+    if wanted.host is not None:
+        rule["host"] = wanted.host
+    ingress_spec = {"rules": [rule]}
+    if wanted.class_name is not None:
+        ingress_spec["ingressClassName"] = wanted.class_name
+    if wanted.tls is not None and wanted.tls.enabled:
+        secret = wanted.tls.secret_name or f"{service}{TLS_SUFFIX}"
+        ingress_spec["tls"] = [{"hosts": [wanted.host], "secretName": secret}]
+    metadata = _metadata(base, FRONTEND)
+    # Always present, so that removing our last annotation never wipes those others wrote.
+    metadata["annotations"] = dict(wanted.annotations)
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": metadata,
+        "spec": ingress_spec,
+    }
 
 
 def frontend_disruption_budget(base: str) -> dict:
@@ -119,13 +151,13 @@ def redis_network_policy(base: str) -> dict:
     }
 
 
-def _deployment(base: str, component: str, replicas: int, container: dict) -> dict:
+def _deployment(base: str, component: str, tier: Tier, container: dict) -> dict:
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
         "metadata": _metadata(base, component),
         "spec": {
-            "replicas": replicas,
+            "replicas": tier.replicas,
             "selector": {"matchLabels": selector_labels(base, component)},
             "template": {
                 "metadata": {"labels": labels(base, component)},
@@ -135,6 +167,7 @@ def _deployment(base: str, component: str, replicas: int, container: dict) -> di
                     # themselves, so the restricted profile is not claimed for them.
                     "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
                     "containers": [container],
+                    **pod_placement(tier.placement, selector_labels(base, component)),
                 },
             },
         },

@@ -11,6 +11,8 @@ from types import MappingProxyType
 from typing import Any
 
 from hooks.describe import describe, shorten
+from hooks.placement import FIELDS as PLACEMENT_FIELDS
+from hooks.placement import SOFT_SPREAD, SPREAD, frozen, placement_error
 from hooks.resources import KINDS as RESOURCE_KINDS
 from hooks.resources import ResourceError, container_resources, is_qualified_name
 
@@ -29,6 +31,20 @@ PAUSE_VALUES = {"true": True, "false": False}
 
 IMAGE_PATTERN = re.compile(r"\S+")
 IMAGE_MAX_LENGTH = 512
+# Kubernetes' DNS-1123 subdomain, the rule for object names and Ingress hosts;
+# an Ingress host may also be a wildcard "*.<subdomain>", but never an IP address.
+DNS_SUBDOMAIN = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*"
+OBJECT_NAME = re.compile(DNS_SUBDOMAIN)
+HOST = re.compile(rf"(\*\.)?{DNS_SUBDOMAIN}")
+# What Go's net.ParseIP reads as IPv4 (leading zeros allowed); IPv6 has colons, no host does.
+IPV4 = re.compile(r"(0*(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}"
+                  r"0*(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])")  # fmt: skip
+MAX_NAME_LENGTH = 253
+PATH_TYPES = ("Prefix", "ImplementationSpecific")
+INGRESS_PATH = "/"
+# The API server refuses these in a Prefix path (networking validation, validateHTTPIngressPath).
+BAD_PREFIX_PARTS = ("//", "/./", "/../", "%2f", "%2F")
+BAD_PREFIX_ENDS = ("/..", "/.")
 
 
 @dataclass(frozen=True)
@@ -57,11 +73,12 @@ class SpecError(ValueError):
 
 @dataclass(frozen=True)
 class Tier:
-    """One Deployment's worth of spec: image, replica count and container resources."""
+    """One Deployment's worth of spec: image, replicas, container resources, pod placement."""
 
     image: str
     replicas: int
     resources: MappingProxyType
+    placement: MappingProxyType  # the PodSpec placement fields set, defaults included
 
 
 @dataclass(frozen=True)
@@ -75,6 +92,27 @@ class ServiceSpec:
 
 
 @dataclass(frozen=True)
+class TlsSpec:
+    """Whether the Ingress serves HTTPS, and from which Secret (None: the default name)."""
+
+    enabled: bool
+    secret_name: str | None
+
+
+@dataclass(frozen=True)
+class IngressSpec:
+    """The Ingress in front of the frontend Service, as spec.frontend.ingress asks."""
+
+    enabled: bool
+    class_name: str | None
+    host: str | None
+    path: str
+    path_type: str
+    annotations: MappingProxyType
+    tls: TlsSpec | None
+
+
+@dataclass(frozen=True)
 class GuestbookSpec:
     """A fully defaulted, validated Guestbook spec."""
 
@@ -82,35 +120,47 @@ class GuestbookSpec:
     service: ServiceSpec
     leader: Tier
     follower: Tier
+    ingress: IngressSpec | None = None  # None: spec.frontend.ingress is absent
 
 
 def parse_spec(raw: Any) -> GuestbookSpec:
     """Return the defaulted spec, or raise SpecError naming the first bad field."""
     spec = _object(raw, "spec", ("frontend", "redis"))
     frontend = _object(
-        spec.get("frontend"), "spec.frontend", ("image", "replicas", "resources", "service")
+        spec.get("frontend"),
+        "spec.frontend",
+        ("image", "replicas", "resources", "service", "ingress", *PLACEMENT_FIELDS),
     )
     redis = _object(spec.get("redis"), "spec.redis", ("leader", "follower"))
-    leader = _object(redis.get("leader"), "spec.redis.leader", ("image", "resources"))
+    leader = _object(
+        redis.get("leader"), "spec.redis.leader", ("image", "resources", *PLACEMENT_FIELDS)
+    )
     follower = _object(
-        redis.get("follower"), "spec.redis.follower", ("image", "replicas", "resources")
+        redis.get("follower"),
+        "spec.redis.follower",
+        ("image", "replicas", "resources", *PLACEMENT_FIELDS),
     )
     return GuestbookSpec(
         frontend=Tier(
             image=_image(frontend, "spec.frontend", FRONTEND_IMAGE),
             replicas=_integer(frontend, "replicas", "spec.frontend", FRONTEND_REPLICAS),
             resources=_resources(frontend, "spec.frontend"),
+            placement=_placement(frontend, "spec.frontend", spread=True),
         ),
         service=_service(frontend.get("service")),
+        ingress=_ingress(frontend.get("ingress")),
         leader=Tier(
             image=_image(leader, "spec.redis.leader", LEADER_IMAGE),
             replicas=1,
             resources=_resources(leader, "spec.redis.leader"),
+            # One pod has nothing to spread.
+            placement=_placement(leader, "spec.redis.leader", spread=False),
         ),
         follower=Tier(
             image=_image(follower, "spec.redis.follower", FOLLOWER_IMAGE),
             replicas=_integer(follower, "replicas", "spec.redis.follower", FOLLOWER_REPLICAS),
             resources=_resources(follower, "spec.redis.follower"),
+            placement=_placement(follower, "spec.redis.follower", spread=True),
         ),
     )
 
@@ -212,3 +262,94 @@ def _annotations(raw: Any, path: str) -> MappingProxyType:
         if not isinstance(value, str):
             raise SpecError(f"{path}[{key}]", f"must be a string, got {describe(value)}")
     return MappingProxyType(dict(raw))
+
+
+def _placement(tier: dict, path: str, *, spread: bool) -> MappingProxyType:
+    """Return the tier's placement fields that are set, checked; `spread` adds the default."""
+    given = {field: tier[field] for field in PLACEMENT_FIELDS if tier.get(field) is not None}
+    error = placement_error(given) if given else None
+    if error is not None:
+        raise SpecError(f"{path}.{error[0]}", error[1])
+    placement = frozen(given)
+    if spread and SPREAD not in placement:
+        placement = MappingProxyType({**placement, SPREAD: SOFT_SPREAD})
+    return placement
+
+
+def _ingress(raw: Any) -> IngressSpec | None:
+    path = "spec.frontend.ingress"
+    if raw is None:
+        return None
+    fields = ("enabled", "ingressClassName", "host", "path", "pathType", "annotations", "tls")
+    ingress = _object(raw, path, fields)
+    host = _name(ingress, "host", path, HOST)
+    if host is not None and IPV4.fullmatch(host):
+        raise SpecError(f"{path}.host", f"must be a DNS name, not an IP address, got {host!r}")
+    tls = _tls(ingress.get("tls"))
+    if tls is not None and tls.enabled and host is None:
+        raise SpecError(f"{path}.host", "is required when tls.enabled is true")
+    path_type = _or_default(ingress, "pathType", PATH_TYPES[0])
+    if path_type not in PATH_TYPES:
+        raise SpecError(
+            f"{path}.pathType", f"must be one of {', '.join(PATH_TYPES)}, got {shorten(path_type)}"
+        )
+    return IngressSpec(
+        enabled=_boolean(ingress, "enabled", path),
+        class_name=_name(ingress, "ingressClassName", path, OBJECT_NAME),
+        host=host,
+        path=_http_path(_or_default(ingress, "path", INGRESS_PATH), path_type, f"{path}.path"),
+        path_type=path_type,
+        annotations=_annotations(ingress.get("annotations"), f"{path}.annotations"),
+        tls=tls,
+    )
+
+
+def _tls(raw: Any) -> TlsSpec | None:
+    path = "spec.frontend.ingress.tls"
+    if raw is None:
+        return None
+    tls = _object(raw, path, ("enabled", "secretName"))
+    return TlsSpec(
+        enabled=_boolean(tls, "enabled", path),
+        secret_name=_name(tls, "secretName", path, OBJECT_NAME),
+    )
+
+
+def _http_path(value: Any, path_type: str, path: str) -> str:
+    if not isinstance(value, str) or not value.startswith("/"):
+        raise SpecError(path, f'must be a string that starts with "/", got {describe(value)}')
+    if path_type == "Prefix":
+        for part in BAD_PREFIX_PARTS:
+            if part in value:
+                raise SpecError(path, f"must not contain {part!r} with pathType Prefix")
+        for end in BAD_PREFIX_ENDS:
+            if value.endswith(end):
+                raise SpecError(path, f"must not end with {end!r} with pathType Prefix")
+    return value
+
+
+def _name(parent: dict, key: str, path: str, pattern: re.Pattern) -> str | None:
+    """Return a DNS name field, or None when it is absent."""
+    value = parent.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > MAX_NAME_LENGTH or not pattern.fullmatch(value):
+        raise SpecError(
+            f"{path}.{key}",
+            "must be a DNS name (lowercase letters, digits, '-' and '.', at most "
+            f"{MAX_NAME_LENGTH} characters), got {describe(value)}",
+        )
+    return value
+
+
+def _boolean(parent: dict, key: str, path: str) -> bool:
+    value = _or_default(parent, key, False)
+    if not isinstance(value, bool):
+        raise SpecError(f"{path}.{key}", f"must be true or false, got {describe(value)}")
+    return value
+
+
+def _or_default(parent: dict, key: str, default: Any) -> Any:
+    # Absent and null read the same: the API server prunes a null before defaulting.
+    value = parent.get(key)
+    return default if value is None else value

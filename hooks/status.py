@@ -13,6 +13,7 @@ from hooks.applied import is_applied
 from hooks.conditions import DEADLINE_EXCEEDED, Stall, Verdict, decide, stamp
 from hooks.names import FOLLOWER, FRONTEND, LEADER, child_name, selector
 from hooks.observed import Observed
+from hooks.url import frontend_url
 
 # The status key of each tier, in the order messages list them.
 TIERS = {"redisLeader": LEADER, "redisFollower": FOLLOWER, "frontend": FRONTEND}
@@ -65,7 +66,7 @@ def compute_status(
     for key, component in TIERS.items():
         rollout = rollouts[component]
         status[key] = rollout.counts() if rollout else dict(NO_COUNTS)
-    url = _url(observed.get("Service", child_name(base, FRONTEND)), metadata.get("namespace"))
+    url = frontend_url(observed, base, metadata.get("namespace"))
     if url is not None:
         status["url"] = url
     by_name = {r.name: r for r in rollouts.values() if r is not None}
@@ -126,16 +127,6 @@ def _rollout(live: dict | None) -> Rollout | None:
             for c in _list(status.get("conditions"))
         ),
     )
-
-
-def _url(service: dict | None, namespace: str | None) -> str | None:
-    if service is None:
-        return None
-    ports = _list(_dict(service.get("spec")).get("ports"))
-    port = _int(_dict(ports[0]).get("port")) if ports else 0
-    if port <= 0:
-        return None
-    return f"http://{service['metadata']['name']}.{namespace or 'default'}.svc:{port}"
 
 
 def _rfc3339(now: datetime) -> str:

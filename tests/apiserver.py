@@ -303,6 +303,9 @@ def _job_status(live: dict, ready: bool) -> dict:
 _STATUS = {
     "Deployment": deployment_status,
     "Service": lambda live, ready: {"loadBalancer": {}},
+    # IngressStatus.LoadBalancer is a struct, which JSON never leaves out
+    # (k8s.io/api networking/v1 types.go, IngressStatus): {} until a controller fills it.
+    "Ingress": lambda live, ready: {"loadBalancer": {}},
     "PodDisruptionBudget": _disruption_status,
     "PersistentVolumeClaim": _claim_status,
     "Job": _job_status,

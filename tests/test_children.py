@@ -292,3 +292,124 @@ def test_each_call_returns_fresh_objects_the_caller_may_change():
         for _, value in walk(child)
         if isinstance(value, dict)
     )
+
+
+FRONTEND_SELECTED = {
+    "app.kubernetes.io/name": "guestbook",
+    "app.kubernetes.io/instance": "gb1",
+    "app.kubernetes.io/component": "frontend",
+}
+
+
+def ingress_of(ingress: dict) -> dict | None:
+    return children_of({"frontend": {"ingress": ingress}}).get(("Ingress", "gb1-frontend"))
+
+
+@pytest.mark.parametrize(
+    "ingress",
+    [
+        pytest.param(None, id="absent"),
+        pytest.param({}, id="empty"),
+        pytest.param({"enabled": False, "host": "gb.example.com"}, id="disabled"),
+    ],
+)
+def test_there_is_no_ingress_unless_it_is_enabled(ingress):
+    frontend = {} if ingress is None else {"ingress": ingress}
+    assert "Ingress" not in {kind for kind, _ in children_of({"frontend": frontend})}
+
+
+def test_the_ingress_comes_right_after_the_frontend_service():
+    built = build_children("gb1", parse_spec({"frontend": {"ingress": {"enabled": True}}}))
+    names = [(c["kind"], c["metadata"]["name"]) for c in built]
+    assert names.index(("Ingress", "gb1-frontend")) == names.index(("Service", "gb1-frontend")) + 1
+
+
+def test_the_smallest_ingress_sends_every_host_to_the_frontend_service_port_by_name():
+    assert ingress_of({"enabled": True}) == {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {
+            "name": "gb1-frontend",
+            "labels": {
+                **FRONTEND_SELECTED,
+                "app.kubernetes.io/part-of": "guestbook",
+                "app.kubernetes.io/managed-by": "metacontroller",
+            },
+            "annotations": {},
+        },
+        "spec": {
+            "rules": [
+                {
+                    "http": {
+                        "paths": [
+                            {
+                                "path": "/",
+                                "pathType": "Prefix",
+                                "backend": {
+                                    "service": {"name": "gb1-frontend", "port": {"name": "http"}}
+                                },
+                            }
+                        ]
+                    }
+                }
+            ]
+        },
+    }
+
+
+def test_the_ingress_follows_every_field_of_the_spec():
+    ingress = ingress_of(
+        {
+            "enabled": True,
+            "ingressClassName": "nginx",
+            "host": "gb.example.com",
+            "path": "/guestbook",
+            "pathType": "ImplementationSpecific",
+            "annotations": {"cert-manager.io/cluster-issuer": "letsencrypt"},
+            "tls": {"enabled": True, "secretName": "gb-cert"},
+        }
+    )
+
+    assert ingress["metadata"]["annotations"] == {"cert-manager.io/cluster-issuer": "letsencrypt"}
+    assert ingress["spec"] == {
+        "ingressClassName": "nginx",
+        "rules": [
+            {
+                "host": "gb.example.com",
+                "http": {
+                    "paths": [
+                        {
+                            "path": "/guestbook",
+                            "pathType": "ImplementationSpecific",
+                            "backend": {
+                                "service": {"name": "gb1-frontend", "port": {"name": "http"}}
+                            },
+                        }
+                    ]
+                },
+            }
+        ],
+        "tls": [{"hosts": ["gb.example.com"], "secretName": "gb-cert"}],
+    }
+
+
+def test_tls_without_a_secret_name_uses_the_frontends_name():
+    ingress = ingress_of({"enabled": True, "host": "*.example.com", "tls": {"enabled": True}})
+    assert ingress["spec"]["tls"] == [
+        {"hosts": ["*.example.com"], "secretName": "gb1-frontend-tls"}
+    ]
+
+
+def test_tls_turned_off_leaves_the_ingress_plain_http():
+    ingress = ingress_of(
+        {"enabled": True, "host": "gb.example.com", "tls": {"enabled": False, "secretName": "c"}}
+    )
+    assert "tls" not in ingress["spec"]
+
+
+@pytest.mark.parametrize("port", [80, 8080])
+def test_the_ingress_reaches_the_port_the_service_names_http_whatever_its_number(port):
+    children = children_of({"frontend": {"service": {"port": port}, "ingress": {"enabled": True}}})
+    [named] = children["Service", "gb1-frontend"]["spec"]["ports"]
+    [path] = children["Ingress", "gb1-frontend"]["spec"]["rules"][0]["http"]["paths"]
+    assert path["backend"]["service"]["port"] == {"name": named["name"]}

@@ -412,3 +412,55 @@ def test_a_deployment_stuck_past_its_progress_deadline_stalls_the_guestbook(clus
     tick_until_ready(cluster, TICKS_TO_READY)
 
     assert conditions(cluster)["Stalled"] == ("False", "AllTiersReady")
+
+
+INGRESS = {"enabled": True, "host": "gb.example.com"}
+
+
+def test_an_ingress_comes_and_goes_with_the_spec_and_nothing_else_changes(cluster):
+    converged(cluster)
+    before = cluster.children("gb1")
+
+    start = len(cluster.store.writes)
+    cluster.apply("gb1", {"frontend": {"ingress": INGRESS}})
+    cluster.settle(TICKS_TO_READY)
+
+    added = changes_to_children(cluster.store.writes[start:])
+    assert [(w.verb, w.kind, w.name) for w in added] == [("create", "Ingress", "gb1-frontend")]
+    after = cluster.children("gb1")
+    assert {key: after[key] for key in before} == before
+    assert is_ready(cluster)
+    assert cluster.guestbook("gb1")["status"]["url"] == "http://gb.example.com/"
+
+    start = len(cluster.store.writes)
+    cluster.apply("gb1", {"frontend": {"ingress": {**INGRESS, "enabled": False}}})
+    cluster.settle(TICKS_TO_READY)
+
+    removed = changes_to_children(cluster.store.writes[start:])
+    assert [(w.verb, w.kind, w.name) for w in removed] == [("delete", "Ingress", "gb1-frontend")]
+    assert cluster.children("gb1") == before
+    assert is_ready(cluster)
+    assert cluster.guestbook("gb1")["status"]["url"] == "http://gb1-frontend.demo.svc:80"
+
+
+TOLERATION = {"key": "example.com/pool", "operator": "Exists", "effect": "NoSchedule"}
+
+
+def test_tolerations_added_to_a_running_guestbook_roll_every_tier_and_ready_waits(cluster):
+    converged(cluster)
+    deployments = {k: v for k, v in cluster.children("gb1").items() if k[0] == "Deployment"}
+    tolerated = {"tolerations": [TOLERATION]}
+
+    cluster.apply(
+        "gb1", {"frontend": tolerated, "redis": {"leader": tolerated, "follower": tolerated}}
+    )
+    history = tick_until_ready(cluster, TICKS_TO_READY)
+
+    assert history, "a rollout takes more than a tick"
+    reconciling_until_ready(history)
+    for key, before in deployments.items():
+        live = cluster.children("gb1")[key]
+        assert live["metadata"]["uid"] == before["metadata"]["uid"]  # updated, not recreated
+        assert live["metadata"]["generation"] == before["metadata"]["generation"] + 1
+        assert live["spec"]["template"]["spec"]["tolerations"] == [TOLERATION]
+        assert live["status"]["updatedReplicas"] == live["spec"]["replicas"]

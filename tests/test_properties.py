@@ -100,8 +100,79 @@ def services(draw) -> dict:
     return service
 
 
+# Placement and Ingress values that Kubernetes accepts, of the shapes people write.
+spread_keys = st.sampled_from(["kubernetes.io/hostname", "topology.kubernetes.io/zone"])
+PLACEMENT = {
+    "nodeSelector": st.dictionaries(
+        st.sampled_from(["kubernetes.io/os", "example.com/disk"]),
+        st.sampled_from(["linux", "ssd", ""]),
+        max_size=2,
+    ),
+    "tolerations": st.lists(
+        st.fixed_dictionaries(
+            {"operator": st.sampled_from(["Exists"])},
+            optional={
+                "key": st.sampled_from(["example.com/pool", ""]),
+                "effect": st.sampled_from(["NoSchedule", "NoExecute"]),
+                "tolerationSeconds": st.integers(0, 3600),
+            },
+        ),
+        max_size=2,
+    ),
+    "affinity": st.fixed_dictionaries(
+        {},
+        optional={
+            "podAntiAffinity": st.just(
+                {
+                    "preferredDuringSchedulingIgnoredDuringExecution": [
+                        {
+                            "weight": 100,
+                            "podAffinityTerm": {
+                                "topologyKey": "kubernetes.io/hostname",
+                                "labelSelector": {"matchLabels": {"app.kubernetes.io/name": "x"}},
+                            },
+                        }
+                    ]
+                }
+            )
+        },
+    ),
+    "topologySpreadConstraints": st.lists(
+        st.fixed_dictionaries(
+            {
+                "maxSkew": st.integers(1, 5),
+                "topologyKey": spread_keys,
+                "whenUnsatisfiable": st.sampled_from(["DoNotSchedule", "ScheduleAnyway"]),
+            }
+        ),
+        max_size=2,
+        unique_by=lambda c: (c["topologyKey"], c["whenUnsatisfiable"]),
+    ),
+    "priorityClassName": st.sampled_from(["guestbook-high", "system-cluster-critical"]),
+    "imagePullSecrets": st.lists(
+        st.fixed_dictionaries({"name": st.sampled_from(["registry", "mirror"])}),
+        max_size=2,
+        unique_by=lambda s: s["name"],
+    ),
+}
+ingresses = st.fixed_dictionaries(
+    {},
+    optional={
+        "enabled": st.booleans(),
+        "ingressClassName": st.sampled_from(["nginx", "traefik"]),
+        "host": st.sampled_from(["gb.example.com", "*.example.com"]),
+        "path": st.sampled_from(["/", "/guestbook"]),
+        "pathType": st.sampled_from(["Prefix", "ImplementationSpecific"]),
+        "annotations": st.dictionaries(annotation_keys, st.text(max_size=20), max_size=2),
+        "tls": st.fixed_dictionaries(
+            {}, optional={"enabled": st.booleans(), "secretName": st.sampled_from(["gb-tls"])}
+        ),
+    },
+).filter(lambda ingress: "host" in ingress or not ingress.get("tls", {}).get("enabled"))
+
+
 def tier(replicas: st.SearchStrategy | None) -> st.SearchStrategy:
-    fields = {"image": images, "resources": resources()}
+    fields = {"image": images, "resources": resources(), **PLACEMENT}
     if replicas is not None:
         fields["replicas"] = replicas
     return st.fixed_dictionaries({}, optional=fields)
@@ -114,6 +185,8 @@ frontends = st.fixed_dictionaries(
         "replicas": st.integers(0, 100),
         "resources": resources(),
         "service": services(),
+        "ingress": ingresses,
+        **PLACEMENT,
     },
 )
 specs = st.fixed_dictionaries(
@@ -235,6 +308,15 @@ BAD_VALUES = {
     ("frontend", "colour"): st.text(max_size=5),
     ("redis", "sentinel"): st.integers(),
     ("redis",): st.one_of(st.text(max_size=5), st.lists(st.integers(), max_size=2)),
+    ("frontend", "tolerations"): st.sampled_from(
+        [[{"operator": "Matches"}], [{"effect": "Never"}], {"key": "a"}]
+    ),
+    ("redis", "follower", "topologySpreadConstraints"): st.sampled_from(
+        [[{"maxSkew": 0, "topologyKey": "zone", "whenUnsatisfiable": "DoNotSchedule"}]]
+    ),
+    ("frontend", "ingress"): st.sampled_from(
+        [{"host": "10.0.0.1"}, {"tls": {"enabled": True}}, {"pathType": "Exact"}, {"host": "A"}]
+    ),
 }
 
 

@@ -156,10 +156,9 @@ BAD_INPUT = [
         id="replicas out of range",
     ),
     pytest.param(
-        GUESTBOOK + "spec: {frontend: {replica: 2}}\n",
+        GUESTBOOK + "spec: {redis: {sentinel: 2}}\n",
         None,
-        "gb.yaml: spec.frontend.replica: unknown field (known fields: image, replicas, "
-        "resources, service)",
+        "gb.yaml: spec.redis.sentinel: unknown field (known fields: leader, follower)",
         id="unknown field",
     ),
     pytest.param(

@@ -4,16 +4,22 @@ from types import MappingProxyType
 
 import pytest
 
+from hooks.describe import shorten
+from hooks.placement import FIELDS as PLACEMENT_FIELDS
 from hooks.spec import (
     DEFAULT_RESOURCES,
     FOLLOWER_IMAGE,
     FRONTEND_IMAGE,
     LEADER_IMAGE,
     PAUSED_ANNOTATION,
+    IngressSpec,
     SpecError,
+    TlsSpec,
     is_paused,
     parse_spec,
 )
+
+PLACEMENT = ", ".join(PLACEMENT_FIELDS)
 
 
 def plain(mapping: MappingProxyType) -> dict:
@@ -191,7 +197,8 @@ def test_parsed_specs_cannot_be_changed():
         pytest.param(
             {"frontend": {"replica": 3}},
             "spec.frontend.replica",
-            "unknown field (known fields: image, replicas, resources, service)",
+            "unknown field (known fields: image, replicas, resources, service, ingress, "
+            f"{PLACEMENT})",
             id="unknown-field-typo",
         ),
         pytest.param(
@@ -203,7 +210,7 @@ def test_parsed_specs_cannot_be_changed():
         pytest.param(
             {"redis": {"leader": {"replicas": 2}}},
             "spec.redis.leader.replicas",
-            "unknown field (known fields: image, resources)",
+            f"unknown field (known fields: image, resources, {PLACEMENT})",
             id="leader-replicas-are-fixed",
         ),
         pytest.param(
@@ -284,3 +291,204 @@ def test_any_other_pause_value_is_an_error_that_names_the_two_values(value):
 
     assert caught.value.path == f"metadata.annotations[{PAUSED_ANNOTATION}]"
     assert caught.value.problem == (f'must be "true" to pause or "false" to run, got {value!r}')
+
+
+def test_an_absent_ingress_parses_as_none():
+    assert parse_spec({}).ingress is None
+
+
+def test_an_empty_ingress_gets_the_contracts_defaults():
+    assert parse_spec({"frontend": {"ingress": {}}}).ingress == IngressSpec(
+        enabled=False,
+        class_name=None,
+        host=None,
+        path="/",
+        path_type="Prefix",
+        annotations=MappingProxyType({}),
+        tls=None,
+    )
+
+
+def test_every_ingress_field_is_used_as_given():
+    ingress = parse_spec(
+        {
+            "frontend": {
+                "ingress": {
+                    "enabled": True,
+                    "ingressClassName": "nginx",
+                    "host": "*.example.com",
+                    "path": "/gb",
+                    "pathType": "ImplementationSpecific",
+                    "annotations": {"cert-manager.io/cluster-issuer": "letsencrypt"},
+                    "tls": {"enabled": True, "secretName": "gb-cert"},
+                }
+            }
+        }
+    ).ingress
+
+    assert ingress == IngressSpec(
+        enabled=True,
+        class_name="nginx",
+        host="*.example.com",
+        path="/gb",
+        path_type="ImplementationSpecific",
+        annotations=MappingProxyType({"cert-manager.io/cluster-issuer": "letsencrypt"}),
+        tls=TlsSpec(enabled=True, secret_name="gb-cert"),  # noqa: S106 (a Secret's name)
+    )
+
+
+def test_null_ingress_fields_read_as_absent_as_the_api_server_prunes_them():
+    raw = {"enabled": None, "path": None, "pathType": None, "tls": {"enabled": None}}
+    ingress = parse_spec({"frontend": {"ingress": raw}}).ingress
+
+    assert (ingress.enabled, ingress.path, ingress.path_type, ingress.tls.enabled) == (
+        False,
+        "/",
+        "Prefix",
+        False,
+    )
+
+
+def ingress_error(raw: dict) -> tuple[str, str]:
+    with pytest.raises(SpecError) as caught:
+        parse_spec({"frontend": {"ingress": raw}})
+    return caught.value.path, caught.value.problem
+
+
+INGRESS_FIELDS = "enabled, ingressClassName, host, path, pathType, annotations, tls"
+LONG_HOST = "a." * 127 + "b"  # 255 characters
+DNS_NAME = "must be a DNS name (lowercase letters, digits, '-' and '.', at most 253 characters)"
+
+
+@pytest.mark.parametrize(
+    ("raw", "path", "problem"),
+    [
+        pytest.param(
+            {"tls": {"enabled": True}},
+            "host",
+            "is required when tls.enabled is true",
+            id="tls-without-host",
+        ),
+        pytest.param(
+            {"host": "GB.example.com"},
+            "host",
+            f"{DNS_NAME}, got the string 'GB.example.com'",
+            id="upper-case-host",
+        ),
+        pytest.param(
+            {"host": "gb.example.com."},
+            "host",
+            f"{DNS_NAME}, got the string 'gb.example.com.'",
+            id="trailing-dot",
+        ),
+        pytest.param(
+            {"host": LONG_HOST},
+            "host",
+            f"{DNS_NAME}, got the string {shorten(LONG_HOST)}",
+            id="host-too-long",
+        ),
+        pytest.param(
+            {"host": "10.0.0.1"},
+            "host",
+            "must be a DNS name, not an IP address, got '10.0.0.1'",
+            id="ip-host",
+        ),
+        pytest.param(
+            {"host": "010.000.000.001"},
+            "host",
+            "must be a DNS name, not an IP address, got '010.000.000.001'",
+            id="ip-with-zeros",
+        ),
+        pytest.param({"host": "*"}, "host", f"{DNS_NAME}, got the string '*'", id="bare-wildcard"),
+        pytest.param({"host": 7}, "host", f"{DNS_NAME}, got the number 7", id="host-a-number"),
+        pytest.param(
+            {"pathType": "Exact"},
+            "pathType",
+            "must be one of Prefix, ImplementationSpecific, got 'Exact'",
+            id="exact-path-type",
+        ),
+        pytest.param(
+            {"path": "gb"},
+            "path",
+            "must be a string that starts with \"/\", got the string 'gb'",
+            id="relative-path",
+        ),
+        pytest.param(
+            {"path": "/a//b"},
+            "path",
+            "must not contain '//' with pathType Prefix",
+            id="double-slash",
+        ),
+        pytest.param(
+            {"path": "/a/%2F"},
+            "path",
+            "must not contain '%2F' with pathType Prefix",
+            id="encoded-slash",
+        ),
+        pytest.param(
+            {"path": "/a/."}, "path", "must not end with '/.' with pathType Prefix", id="dot-end"
+        ),
+        pytest.param(
+            {"enabled": "yes"},
+            "enabled",
+            "must be true or false, got the string 'yes'",
+            id="enabled-a-string",
+        ),
+        pytest.param(
+            {"ingressClassName": "Nginx"},
+            "ingressClassName",
+            f"{DNS_NAME}, got the string 'Nginx'",
+            id="class-upper-case",
+        ),
+        pytest.param(
+            {"tls": {"secretName": "a_b"}},
+            "tls.secretName",
+            f"{DNS_NAME}, got the string 'a_b'",
+            id="secret-name",
+        ),
+        pytest.param(
+            {"tls": {"enabled": 1}},
+            "tls.enabled",
+            "must be true or false, got the number 1",
+            id="tls-enabled-a-number",
+        ),
+        pytest.param(
+            {"tls": {"hosts": ["a"]}},
+            "tls.hosts",
+            "unknown field (known fields: enabled, secretName)",
+            id="tls-hosts",
+        ),
+        pytest.param(
+            {"annotations": {"a b": "c"}},
+            "annotations[a b]",
+            "is not a valid annotation key",
+            id="annotation-key",
+        ),
+        pytest.param(
+            {"rules": []},
+            "rules",
+            f"unknown field (known fields: {INGRESS_FIELDS})",
+            id="unknown-field",
+        ),
+        pytest.param([], "", "must be an object, got a list", id="not-an-object"),
+    ],
+)
+def test_a_bad_ingress_is_an_invalid_spec_naming_the_field(raw, path, problem):
+    field = f"spec.frontend.ingress.{path}".rstrip(".")
+    assert ingress_error(raw) == (field, problem)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param({"host": "256.1.1.1"}, id="not-an-ip"),
+        pytest.param({"host": "1.2.3"}, id="three-numbers"),
+        pytest.param(
+            {"path": "/a//b", "pathType": "ImplementationSpecific"}, id="any-absolute-path"
+        ),
+        pytest.param({"path": "/.well-known/x"}, id="dot-inside-a-segment"),
+        pytest.param({"tls": {"enabled": False}}, id="no-tls-no-host"),
+    ],
+)
+def test_an_ingress_the_api_server_accepts_is_accepted(raw):
+    assert parse_spec({"frontend": {"ingress": raw}}).ingress is not None

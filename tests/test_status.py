@@ -230,3 +230,16 @@ def test_the_url_uses_the_observed_service_port_and_namespace():
     status = status_for(parent, converged(parent))
 
     assert status["url"] == "http://gb1-frontend.shop.svc:8080"
+
+
+def test_an_ingress_and_a_load_balancer_without_an_address_never_hold_ready_back():
+    spec = {"frontend": {"service": {"type": "LoadBalancer"}, "ingress": {"enabled": True}}}
+    parent = guestbook(spec=spec)
+    observed = converged(parent)
+    unaddressed = {c["kind"]: c["status"] for c in observed if c["kind"] in ("Ingress", "Service")}
+
+    status = status_for(parent, observed)
+
+    assert unaddressed == {"Ingress": {"loadBalancer": {}}, "Service": {"loadBalancer": {}}}
+    assert conditions(status)["Ready"] == ("True", "AllTiersReady")
+    assert status["url"] == "http://gb1-frontend.demo.svc:80"

@@ -23,12 +23,47 @@ FULL_SPEC = {
             "nodePort": 30080,
             "annotations": {"service.beta.kubernetes.io/aws-load-balancer-internal": "true"},
         },
+        "ingress": {
+            "enabled": True,
+            "ingressClassName": "nginx",
+            "host": "shop.example.com",
+            "path": "/guestbook",
+            "pathType": "Prefix",
+            "annotations": {"cert-manager.io/cluster-issuer": "letsencrypt"},
+            "tls": {"enabled": True},
+        },
+        "nodeSelector": {"kubernetes.io/os": "linux"},
+        "tolerations": [{"key": "example.com/pool", "operator": "Exists", "effect": "NoSchedule"}],
+        "priorityClassName": "shop-web",
+        "imagePullSecrets": [{"name": "registry-credentials"}],
     },
     "redis": {
-        "leader": {"image": "docker.io/redis:6.2.14", "resources": {"requests": {"cpu": "250m"}}},
-        "follower": {"replicas": 3},
+        "leader": {
+            "image": "docker.io/redis:6.2.14",
+            "resources": {"requests": {"cpu": "250m"}},
+            "affinity": {
+                "nodeAffinity": {
+                    "requiredDuringSchedulingIgnoredDuringExecution": {
+                        "nodeSelectorTerms": [
+                            {"matchExpressions": [
+                                {"key": "example.com/disk", "operator": "In", "values": ["ssd"]}
+                            ]}
+                        ]
+                    }
+                }
+            },
+        },
+        "follower": {
+            "replicas": 3,
+            "topologySpreadConstraints": [
+                {"maxSkew": 1, "topologyKey": "kubernetes.io/hostname",
+                 "whenUnsatisfiable": "DoNotSchedule"}
+            ],
+        },
     },
-}
+}  # fmt: skip
+# A load balancer's address, as an ingress controller publishes it.
+INGRESS_ADDRESS = {"loadBalancer": {"ingress": [{"ip": "203.0.113.10"}]}}
 
 
 def settled_status(parent: dict, observed: list[dict]) -> dict:
@@ -88,6 +123,14 @@ def every_field_set() -> dict:
     return sync_request(parent, converged(parent))
 
 
+def ingress_address() -> dict:
+    parent = guestbook(spec={"frontend": {"ingress": {"enabled": True}}}, generation=2)
+    observed = converged(parent)
+    ingress = next(c for c in observed if c["kind"] == "Ingress")
+    ingress["status"] = INGRESS_ADDRESS
+    return sync_request(parent, observed)
+
+
 def invalid_spec_held() -> dict:
     parent = guestbook(spec={"frontend": {"replicas": -1}}, generation=5)
     return sync_request(parent, converged(parent, {}))
@@ -123,6 +166,7 @@ CASES: dict[str, Callable[[], dict]] = {
     "no-followers": no_followers,
     "long-name": long_name,
     "every-field-set": every_field_set,
+    "ingress-address": ingress_address,
     "invalid-spec-held": invalid_spec_held,
     "paused": paused,
     "deadline-exceeded": deadline_exceeded,

@@ -3,12 +3,14 @@
 It fills in defaults (`with_defaults`), rejects what the schema does not allow,
 including every field it does not declare (`schema_errors`: a field the API
 server would prune, or refuse under kubectl's strict field validation),
-evaluates the `x-kubernetes-validations` CEL rules (`rule_errors`), and checks
-the rules a CRD's schema itself must follow (`structural_problems`).
+evaluates the `x-kubernetes-validations` CEL rules (`rule_errors`), refuses
+repeated keys in lists of list-type map or set (`list_errors`), and checks the
+rules a CRD's schema itself must follow (`structural_problems`).
 """
 
 import copy
 import functools
+import json
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -73,6 +75,13 @@ def schema_errors(value: object, schema: dict) -> list[str]:
             found += [
                 f"{dotted([*path, k])}: unknown field" for k in error.instance if k not in known
             ]
+        elif error.validator == "required":
+            # The API server names the missing field itself: "spec.x.name: Required value".
+            found += [
+                f"{dotted([*path, k])}: Required value"
+                for k in error.validator_value
+                if k not in error.instance
+            ]
         else:
             found.append(f"{dotted(path)}: {error.message}")
     return sorted(found)
@@ -128,10 +137,41 @@ def _program(rule: str) -> celpy.Runner:
     return environment.program(environment.compile(rule))
 
 
+def list_errors(value: object, schema: dict, path: tuple = ()) -> list[str]:
+    """Return "path: Duplicate value" for each item repeating a list-type map key or set item.
+
+    As apiextensions-apiserver's pkg/apiserver/schema/listtype/validation.go
+    (ValidateListSetsAndMaps) checks every custom resource.
+    """
+    found = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            field = _field(schema, key)
+            if field is not None:
+                found += list_errors(item, field, (*path, key))
+    elif isinstance(value, list):
+        kind, keys = schema.get("x-kubernetes-list-type"), schema.get("x-kubernetes-list-map-keys")
+        seen = set()
+        for index, item in enumerate(value):
+            if kind in ("map", "set"):
+                mapped = kind == "map" and isinstance(item, dict)
+                identity = [item.get(k) for k in keys] if mapped else item
+                text = json.dumps(identity, sort_keys=True)
+                if text in seen:
+                    found.append(f"{dotted([*path, index])}: Duplicate value")
+                seen.add(text)
+            found += list_errors(item, schema.get("items", {}), (*path, index))
+    return found
+
+
 def errors(obj: dict, schema: dict) -> list[str]:
     """Return every error the API server reports for `obj`: defaults first, then checks."""
     defaulted = with_defaults(obj, schema)
-    return schema_errors(defaulted, schema) + rule_errors(defaulted, schema)
+    return (
+        schema_errors(defaulted, schema)
+        + rule_errors(defaulted, schema)
+        + list_errors(defaulted, schema)
+    )
 
 
 def structural_problems(schema: dict) -> list[str]:
@@ -159,6 +199,12 @@ def _node_problems(field: dict) -> list[str]:
         problems.append("keeps unknown fields")
     if "properties" in field and "additionalProperties" in field:
         problems.append("properties and additionalProperties exclude each other")
+    if field.get("x-kubernetes-list-type") == "map":
+        item = field.get("items", {})
+        required = set(item.get("required", []))
+        defaulted = {key for key, prop in item.get("properties", {}).items() if "default" in prop}
+        if not set(field.get("x-kubernetes-list-map-keys", [])) <= required | defaulted:
+            problems.append("list-map keys must be required or have a default")
     if "anyOf" in field and field["anyOf"] != [{"type": "integer"}, {"type": "string"}]:
         problems.append("anyOf may only be the int-or-string pair")
     if any(key in field for key in ("allOf", "oneOf", "not")):

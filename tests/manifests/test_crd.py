@@ -9,6 +9,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from hooks import conditions, names, spec
+from hooks.placement import FIELDS as PLACEMENT_FIELDS
+from hooks.placement import SOFT_SPREAD, SPREAD
 from hooks.quantity import MAX_EXPONENT, QUANTITY, QuantityError, parse_quantity
 from hooks.spec import GROUP
 from tests import apiserver
@@ -31,9 +33,11 @@ JSONPATH_STEP = re.compile(r'\.(?P<key>\w+)|\[\?\(@\.(?P<field>\w+)=="(?P<value>
 
 
 def plain(value: object) -> object:
-    """Return a value with every read-only mapping turned into a dict."""
+    """Return a value with every read-only mapping turned into a dict and tuple into a list."""
     if isinstance(value, MappingProxyType | dict):
         return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, tuple):
+        return [plain(item) for item in value]
     return value
 
 
@@ -45,12 +49,29 @@ def as_manifest(parsed: spec.GuestbookSpec) -> dict:
     if parsed.service.annotations:
         service["annotations"] = plain(parsed.service.annotations)
     frontend = {**_tier(parsed.frontend), "replicas": parsed.frontend.replicas, "service": service}
+    if parsed.ingress is not None:
+        frontend["ingress"] = _ingress(parsed.ingress)
     follower = {**_tier(parsed.follower), "replicas": parsed.follower.replicas}
     return {"frontend": frontend, "redis": {"leader": _tier(parsed.leader), "follower": follower}}
 
 
 def _tier(tier: spec.Tier) -> dict:
-    return {"image": tier.image, "resources": plain(tier.resources)}
+    return {"image": tier.image, "resources": plain(tier.resources), **plain(tier.placement)}
+
+
+def _ingress(ingress: spec.IngressSpec) -> dict:
+    written = {"enabled": ingress.enabled, "path": ingress.path, "pathType": ingress.path_type}
+    optional = {
+        "ingressClassName": ingress.class_name,
+        "host": ingress.host,
+        "annotations": plain(ingress.annotations) or None,
+    }
+    written.update({key: value for key, value in optional.items() if value is not None})
+    if ingress.tls is not None:
+        written["tls"] = {"enabled": ingress.tls.enabled}
+        if ingress.tls.secret_name is not None:
+            written["tls"]["secretName"] = ingress.tls.secret_name
+    return written
 
 
 def guestbook_with(spec_fields: dict | None) -> dict:
@@ -151,10 +172,34 @@ def test_structural_check_catches_a_broken_schema(change, problem):
             "spec.redis.follower.replicas", spec.FOLLOWER_REPLICAS.default, id="followers"
         ),
         *(pytest.param(path, plain(spec.DEFAULT_RESOURCES), id=path) for path in RESOURCE_FIELDS),
+        *(
+            pytest.param(
+                f"{tier}.topologySpreadConstraints", plain(SOFT_SPREAD), id=f"{tier}-spread"
+            )
+            for tier in ("spec.frontend", "spec.redis.follower")
+        ),
+        pytest.param("spec.frontend.ingress.enabled", False, id="ingress-enabled"),
+        pytest.param("spec.frontend.ingress.path", spec.INGRESS_PATH, id="ingress-path"),
+        pytest.param("spec.frontend.ingress.pathType", spec.PATH_TYPES[0], id="ingress-path-type"),
+        pytest.param("spec.frontend.ingress.tls.enabled", False, id="ingress-tls"),
     ],
 )
 def test_crd_default_equals_the_hooks_default(path, default):
     assert openapi.field_at(SCHEMA, path)["default"] == default
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        *(f"spec.redis.leader.{field}" for field in PLACEMENT_FIELDS),
+        *(f"spec.frontend.{field}" for field in PLACEMENT_FIELDS if field != SPREAD),
+        "spec.frontend.ingress",
+        "spec.frontend.ingress.tls.secretName",
+    ],
+)
+def test_fields_without_a_default_in_the_hooks_have_none_in_the_crd(path):
+    # The leader is one pod: nothing to spread. The Secret's default name needs the base.
+    assert "default" not in openapi.field_at(SCHEMA, path)
 
 
 def test_node_port_has_no_default_in_either_place():
@@ -183,6 +228,12 @@ def test_crd_bounds_equal_the_hooks_bounds(path, bounds):
 def test_crd_service_types_equal_the_hooks_service_types():
     assert openapi.field_at(SCHEMA, "spec.frontend.service.type")["enum"] == list(
         spec.SERVICE_TYPES
+    )
+
+
+def test_crd_path_types_equal_the_hooks_path_types():
+    assert openapi.field_at(SCHEMA, "spec.frontend.ingress.pathType")["enum"] == list(
+        spec.PATH_TYPES
     )
 
 
@@ -266,8 +317,9 @@ def test_node_port_rule_allows_it_only_where_the_hooks_do(service_type, node_por
         assert error.value.path == "spec.frontend.service.nodePort"
 
 
-def test_every_cel_rule_compiles_to_a_boolean_on_the_defaulted_sample():
-    defaulted = openapi.with_defaults(guestbook_with(None), SCHEMA)
+def test_every_cel_rule_compiles_to_a_boolean_on_the_defaulted_full_sample():
+    [full] = files.load_yaml(files.SAMPLES / "webapp_v1_guestbook_full.yaml")
+    defaulted = openapi.with_defaults(full, SCHEMA)
     rules = [
         (path, rule["rule"])
         for path, field in [("", SCHEMA), *openapi.fields(SCHEMA)]
