@@ -11,6 +11,7 @@ from types import MappingProxyType
 from typing import Any
 
 from hooks.describe import describe, shorten
+from hooks.observed import MAX_NAME_LENGTH, OBJECT_NAME
 from hooks.quantity import QuantityError, parse_quantity
 
 FRONTEND_IMAGE = "us-docker.pkg.dev/google-samples/containers/gke/gb-frontend:v5"
@@ -33,6 +34,15 @@ QUALIFIED_NAME = re.compile(
     r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?"
 )
 RESOURCE_KINDS = ("requests", "limits")
+# Redis's appendfsync policies: fsync on every write, once a second, or never.
+APPEND_FSYNC = ("always", "everysec", "no")
+DEFAULT_APPEND_FSYNC = "everysec"
+ACCESS_MODES = ("ReadWriteOnce", "ReadWriteOncePod")
+DEFAULT_STORAGE_SIZE = "1Gi"
+# A positive whole number of Mi, Gi or Ti; six digits keep 999999Ti within the
+# API server's 64-bit quantities.
+STORAGE_SIZE = re.compile(r"[1-9][0-9]{0,5}(Mi|Gi|Ti)")
+BINARY_SUFFIXES = ("Ki", "Mi", "Gi", "Ti", "Pi", "Ei")
 
 
 @dataclass(frozen=True)
@@ -79,6 +89,16 @@ class ServiceSpec:
 
 
 @dataclass(frozen=True)
+class Storage:
+    """The leader's volume claim; `size` is in the form the API server stores."""
+
+    enabled: bool
+    size: str
+    storage_class: str | None
+    access_mode: str
+
+
+@dataclass(frozen=True)
 class GuestbookSpec:
     """A fully defaulted, validated Guestbook spec."""
 
@@ -86,6 +106,8 @@ class GuestbookSpec:
     service: ServiceSpec
     leader: Tier
     follower: Tier
+    storage: Storage
+    append_fsync: str
 
 
 def parse_spec(raw: Any) -> GuestbookSpec:
@@ -95,7 +117,11 @@ def parse_spec(raw: Any) -> GuestbookSpec:
         spec.get("frontend"), "spec.frontend", ("image", "replicas", "resources", "service")
     )
     redis = _object(spec.get("redis"), "spec.redis", ("leader", "follower"))
-    leader = _object(redis.get("leader"), "spec.redis.leader", ("image", "resources"))
+    leader = _object(
+        redis.get("leader"),
+        "spec.redis.leader",
+        ("image", "resources", "appendFsync", "storage"),
+    )
     follower = _object(
         redis.get("follower"), "spec.redis.follower", ("image", "replicas", "resources")
     )
@@ -115,6 +141,10 @@ def parse_spec(raw: Any) -> GuestbookSpec:
             image=_image(follower, "spec.redis.follower", FOLLOWER_IMAGE),
             replicas=_integer(follower, "replicas", "spec.redis.follower", FOLLOWER_REPLICAS),
             resources=_resources(follower, "spec.redis.follower"),
+        ),
+        storage=_storage(leader.get("storage")),
+        append_fsync=_choice(
+            leader, "appendFsync", "spec.redis.leader", APPEND_FSYNC, DEFAULT_APPEND_FSYNC
         ),
     )
 
@@ -154,6 +184,65 @@ def _service(raw: Any) -> ServiceSpec:
         node_port=node_port,
         annotations=_annotations(service.get("annotations"), f"{path}.annotations"),
     )
+
+
+def _storage(raw: Any) -> Storage:
+    path = "spec.redis.leader.storage"
+    storage = _object(raw, path, ("enabled", "size", "storageClassName", "accessMode"))
+    enabled = _given(storage, "enabled", True)
+    if not isinstance(enabled, bool):
+        raise SpecError(f"{path}.enabled", f"must be true or false, got {describe(enabled)}")
+    size = _given(storage, "size", DEFAULT_STORAGE_SIZE)
+    if not isinstance(size, str) or not STORAGE_SIZE.fullmatch(size):
+        raise SpecError(
+            f"{path}.size",
+            "must be a positive whole number of Mi, Gi or Ti (at most six digits), "
+            f"got {describe(size) if not isinstance(size, str) else shorten(size)}",
+        )
+    storage_class = storage.get("storageClassName")
+    if storage_class is not None and not _is_class_name(storage_class):
+        raise SpecError(
+            f"{path}.storageClassName",
+            "must be a StorageClass name (lowercase letters, digits, '-' and '.', at most "
+            f"{MAX_NAME_LENGTH} characters), got {shorten(storage_class)}",
+        )
+    return Storage(
+        enabled=enabled,
+        size=canonical_size(size),
+        storage_class=storage_class,
+        access_mode=_choice(storage, "accessMode", path, ACCESS_MODES, ACCESS_MODES[0]),
+    )
+
+
+def canonical_size(size: str) -> str:
+    """Return a whole number of binary units as the API server writes it: 1024Mi -> 1Gi."""
+    number, suffix = int(size[:-2]), BINARY_SUFFIXES.index(size[-2:])
+    while number % 1024 == 0 and suffix < len(BINARY_SUFFIXES) - 1:
+        number, suffix = number // 1024, suffix + 1
+    return f"{number}{BINARY_SUFFIXES[suffix]}"
+
+
+def _is_class_name(value: Any) -> bool:
+    return (
+        isinstance(value, str)
+        and len(value) <= MAX_NAME_LENGTH
+        and OBJECT_NAME.fullmatch(value) is not None
+    )
+
+
+def _choice(parent: dict, key: str, path: str, choices: tuple[str, ...], default: str) -> str:
+    value = _given(parent, key, default)
+    if value not in choices:
+        raise SpecError(
+            f"{path}.{key}", f"must be one of {', '.join(choices)}, got {shorten(value)}"
+        )
+    return value
+
+
+def _given(parent: dict, key: str, default: Any) -> Any:
+    """Return the field's value; absent and null both mean the default."""
+    value = parent.get(key)
+    return default if value is None else value
 
 
 def _object(raw: Any, path: str, fields: tuple[str, ...]) -> dict:
