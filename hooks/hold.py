@@ -26,6 +26,11 @@ def _last_applied(child: dict) -> dict:
     kind, name = child["kind"], child["metadata"]["name"]
     annotations = child["metadata"].get("annotations")
     text = annotations.get(LAST_APPLIED) if isinstance(annotations, dict) else None
+    return applied_object(kind, name, text)
+
+
+def applied_object(kind: str, name: str, text: object) -> dict:
+    """Return the object a last-applied annotation holds, or raise HoldError saying why not."""
     if not isinstance(text, str):
         raise HoldError(
             f"{kind} {name} has no {LAST_APPLIED} annotation (server-side apply, or an adopted "

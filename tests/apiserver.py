@@ -23,11 +23,15 @@ CONTROLLER_UID = "controller-uid"
 CREATED = "2026-01-01T00:00:00Z"
 # The child types of the CompositeController, as Metacontroller keys them.
 CHILD_TYPES = {
+    "PersistentVolumeClaim": "PersistentVolumeClaim.v1",
     "Deployment": "Deployment.apps/v1",
     "Service": "Service.v1",
     "PodDisruptionBudget": "PodDisruptionBudget.policy/v1",
     "NetworkPolicy": "NetworkPolicy.networking.k8s.io/v1",
+    "Job": "Job.batch/v1",
 }
+# The class the DefaultStorageClass admission plugin gives a claim that names none.
+DEFAULT_STORAGE_CLASS = "standard"
 # The CompositeController the project ships, as Metacontroller's informer holds it.
 CONTROLLER_MANIFEST = Path(__file__).parent.parent / "metacontroller" / "compositecontroller.yaml"
 
@@ -98,6 +102,8 @@ def observe(desired: dict, parent: dict, *, ready: bool = True, generation: int 
         managedFields=[managed_fields("metacontroller", desired["apiVersion"], desired)],
     )
     metadata.setdefault("annotations", {})[LAST_APPLIED] = encode_last_applied(applied)
+    if desired["kind"] == "PersistentVolumeClaim":
+        live["spec"].setdefault("storageClassName", DEFAULT_STORAGE_CLASS)
     fill_server_defaults(live)
     status = _STATUS.get(desired["kind"])
     if status is not None:
@@ -244,11 +250,73 @@ def _default_service(live: dict) -> None:
         port.setdefault("protocol", "TCP")
 
 
-_SERVER_DEFAULTS = {"Deployment": _default_deployment, "Service": _default_service}
+def _default_claim(live: dict) -> None:
+    live["spec"].setdefault("volumeMode", "Filesystem")
+
+
+def claim_status(live: dict, ready: bool) -> dict:
+    """Return a claim's status: Bound to a volume of its size when ready, Pending otherwise."""
+    if not ready:
+        return {"phase": "Pending"}
+    live["spec"].setdefault("volumeName", f"pvc-{live['metadata']['uid']}")
+    return {
+        "phase": "Bound",
+        "accessModes": live["spec"]["accessModes"],
+        "capacity": {"storage": live["spec"]["resources"]["requests"]["storage"]},
+    }
+
+
+def _default_job(live: dict) -> None:
+    spec = live["spec"]
+    uid = live["metadata"]["uid"]
+    selector = {"batch.kubernetes.io/controller-uid": uid}
+    spec.update(completionMode="NonIndexed", completions=1, parallelism=1, suspend=False)
+    spec.update(manualSelector=False, podReplacementPolicy="TerminatingOrFailed")
+    spec["selector"] = {"matchLabels": selector}
+    spec["template"]["metadata"]["labels"].update(
+        {
+            **selector,
+            "controller-uid": uid,
+            "batch.kubernetes.io/job-name": live["metadata"]["name"],
+        }
+    )
+    pod = spec["template"]["spec"]
+    pod.update(dnsPolicy="ClusterFirst", schedulerName="default-scheduler")
+    pod["terminationGracePeriodSeconds"] = 30
+
+
+def job_status(live: dict, ready: bool) -> dict:
+    """Return a Job's status: Complete when ready, one pod running otherwise."""
+    if not ready:
+        return {"active": 1, "ready": 0, "startTime": CREATED}
+    return {
+        "succeeded": 1,
+        "ready": 0,
+        "startTime": CREATED,
+        "completionTime": CREATED,
+        "conditions": [
+            {
+                "type": "Complete",
+                "status": "True",
+                "lastProbeTime": CREATED,
+                "lastTransitionTime": CREATED,
+            }
+        ],
+    }
+
+
+_SERVER_DEFAULTS = {
+    "Deployment": _default_deployment,
+    "Service": _default_service,
+    "PersistentVolumeClaim": _default_claim,
+    "Job": _default_job,
+}
 _STATUS = {
     "Deployment": deployment_status,
     "Service": lambda live, ready: {"loadBalancer": {}},
     "PodDisruptionBudget": _disruption_status,
+    "PersistentVolumeClaim": claim_status,
+    "Job": job_status,
 }
 
 

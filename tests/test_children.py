@@ -37,6 +37,7 @@ def test_children_come_in_the_order_of_the_design_table():
     built = build_children("gb1", parse_spec({}))
 
     assert [(c["kind"], c["metadata"]["name"]) for c in built] == [
+        ("PersistentVolumeClaim", "gb1-redis-leader-data"),
         ("Deployment", "gb1-redis-leader"),
         ("Service", "gb1-redis-leader"),
         ("Deployment", "gb1-redis-follower"),

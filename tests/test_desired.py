@@ -36,7 +36,7 @@ def test_changing_handed_out_children_never_changes_the_next_answer(spec):
     expected = build_children("gb1", parse_spec(spec))
     first = desired_children("gb1", spec).fresh()
     first[0]["metadata"]["labels"]["tampered"] = "yes"
-    first[4]["spec"]["template"]["spec"]["containers"][0]["image"] = "evil:latest"
+    first[5]["spec"]["template"]["spec"]["containers"][0]["image"] = "evil:latest"
     first.pop()
     assert desired_children("gb1", spec).fresh() == expected
 

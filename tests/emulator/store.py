@@ -27,6 +27,8 @@ API_VERSIONS = {
     "Service": "v1",
     "PodDisruptionBudget": "policy/v1",
     "NetworkPolicy": "networking.k8s.io/v1",
+    "PersistentVolumeClaim": "v1",
+    "Job": "batch/v1",
 }
 NEWEST = KUBERNETES_VERSIONS[-1]
 
