@@ -138,8 +138,9 @@ def frontend_service(base: str, spec: GuestbookSpec) -> dict:
     if wanted.node_port is not None:
         port["nodePort"] = wanted.node_port
     service = _service(base, FRONTEND, {"type": wanted.type, "ports": [port]})
-    if wanted.annotations:
-        service["metadata"]["annotations"] = dict(wanted.annotations)
+    # Always present, even empty: were the map dropped, Metacontroller's three-way
+    # merge would delete every key in it, including those that others wrote.
+    service["metadata"]["annotations"] = dict(wanted.annotations)
     return service
 
 

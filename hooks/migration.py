@@ -13,7 +13,9 @@ the Job, which is then created afresh.
 from enum import Enum
 from typing import NamedTuple
 
-from hooks.hold import LAST_APPLIED, HoldError, applied_object
+from hooks.applied import annotation
+from hooks.conditions import Stall
+from hooks.hold import HoldError, applied_object
 from hooks.names import LEADER, MIGRATE, child_name
 from hooks.observed import Observed
 from hooks.storage import claim_name
@@ -97,9 +99,9 @@ def read_migration(base: str, observed: Observed) -> Migration:
     where = _where(leader, claim_name(base))
     return Migration(
         leader=where,
-        leader_applied=_applied_text(leader) if where is Leader.ELSEWHERE else None,
+        leader_applied=annotation(leader) if where is Leader.ELSEWHERE else None,
         job=None if job is None else _job_state(job),
-        job_applied=None if job is None else _applied_text(job),
+        job_applied=None if job is None else annotation(job),
         leader_ready=job is not None and where is Leader.ON_CLAIM and _rolled_out(leader),
     )
 
@@ -129,20 +131,23 @@ def held_job(base: str, migration: Migration) -> dict:
     return applied_object(JOB_KIND, job_name(base), migration.job_applied)
 
 
-def migration_waiting(base: str, live_job: dict | None, returned: bool) -> list[str]:
-    """Return why the migration holds Ready back: a Job returned that has not succeeded."""
-    if not returned or (live_job is not None and _job_state(live_job) is JobState.SUCCEEDED):
-        return []
-    return [f"{JOB_KIND} {job_name(base)} (copying the leader's data onto its claim)"]
+def job_progress(live: dict) -> str | None:
+    """Return how far the observed migration Job is from success, or None once it succeeded."""
+    state = _job_state(live)
+    if state is JobState.SUCCEEDED:
+        return None
+    if state is JobState.FAILED:
+        return "failed"
+    return "copying the leader's data onto its claim"
 
 
-def migration_stalls(base: str, live_job: dict | None) -> list[tuple[str, str]]:
-    """Return the (reason, message) of a migration Job that failed."""
-    if live_job is None or _job_state(live_job) is not JobState.FAILED:
+def job_stalls(live: dict) -> list[Stall]:
+    """Return the stall of a migration Job that failed."""
+    if _job_state(live) is not JobState.FAILED:
         return []
-    name = job_name(base)
+    name = live["metadata"]["name"]
     return [
-        (
+        Stall(
             MIGRATION_FAILED,
             f"{JOB_KIND} {name} failed to copy the leader's data onto its claim, so the leader "
             f"stays on its emptyDir; read its logs (kubectl logs job/{name}), then delete the "
@@ -185,11 +190,6 @@ def _rolled_out(leader: dict) -> bool:
         and status.get("updatedReplicas") == replicas
         and status.get("readyReplicas") == replicas
     )
-
-
-def _applied_text(child: dict) -> str | None:
-    text = _dict(_dict(child.get("metadata")).get("annotations")).get(LAST_APPLIED)
-    return text if isinstance(text, str) else None
 
 
 def _dict(value) -> dict:

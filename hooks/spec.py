@@ -12,7 +12,9 @@ from typing import Any
 
 from hooks.describe import describe, shorten
 from hooks.observed import MAX_NAME_LENGTH, OBJECT_NAME
-from hooks.quantity import QuantityError, parse_quantity
+from hooks.quantity import canonical_quantity
+from hooks.resources import KINDS as RESOURCE_KINDS
+from hooks.resources import ResourceError, container_resources, is_qualified_name
 
 FRONTEND_IMAGE = "us-docker.pkg.dev/google-samples/containers/gke/gb-frontend:v5"
 LEADER_IMAGE = "docker.io/redis:6.0.5"
@@ -25,15 +27,10 @@ NODE_PORT_TYPES = ("NodePort", "LoadBalancer")
 GROUP = "webapp.my.domain"
 API_VERSION = f"{GROUP}/v1"
 PAUSED_ANNOTATION = f"{GROUP}/paused"
+PAUSE_VALUES = {"true": True, "false": False}
 
 IMAGE_PATTERN = re.compile(r"\S+")
 IMAGE_MAX_LENGTH = 512
-# Kubernetes' own qualified-name rule, used for annotation keys and resource names.
-QUALIFIED_NAME = re.compile(
-    r"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
-    r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?"
-)
-RESOURCE_KINDS = ("requests", "limits")
 # Redis's appendfsync policies: fsync on every write, once a second, or never.
 APPEND_FSYNC = ("always", "everysec", "no")
 DEFAULT_APPEND_FSYNC = "everysec"
@@ -42,7 +39,6 @@ DEFAULT_STORAGE_SIZE = "1Gi"
 # A positive whole number of Mi, Gi or Ti; six digits keep 999999Ti within the
 # API server's 64-bit quantities.
 STORAGE_SIZE = re.compile(r"[1-9][0-9]{0,5}(Mi|Gi|Ti)")
-BINARY_SUFFIXES = ("Ki", "Mi", "Gi", "Ti", "Pi", "Ei")
 
 
 @dataclass(frozen=True)
@@ -150,17 +146,16 @@ def parse_spec(raw: Any) -> GuestbookSpec:
 
 
 def is_paused(metadata: dict) -> bool:
-    """Whether the pause annotation is set; any value but "true" is an error."""
+    """Whether the pause annotation says "true"; absent or "false" runs, anything else errs."""
     annotations = metadata.get("annotations") or {}
-    if PAUSED_ANNOTATION not in annotations:
-        return False
-    value = annotations[PAUSED_ANNOTATION]
-    if value != "true":
+    value = annotations.get(PAUSED_ANNOTATION, "false")
+    if value not in PAUSE_VALUES:
+        # A typo must neither resume nor change anything: the guestbook is held.
         raise SpecError(
             f"metadata.annotations[{PAUSED_ANNOTATION}]",
-            f'must be "true" to pause, got {shorten(value)}; remove the annotation to resume',
+            f'must be "true" to pause or "false" to run, got {shorten(value)}',
         )
-    return True
+    return PAUSE_VALUES[value]
 
 
 def _service(raw: Any) -> ServiceSpec:
@@ -208,18 +203,10 @@ def _storage(raw: Any) -> Storage:
         )
     return Storage(
         enabled=enabled,
-        size=canonical_size(size),
+        size=canonical_quantity(size),
         storage_class=storage_class,
         access_mode=_choice(storage, "accessMode", path, ACCESS_MODES, ACCESS_MODES[0]),
     )
-
-
-def canonical_size(size: str) -> str:
-    """Return a whole number of binary units as the API server writes it: 1024Mi -> 1Gi."""
-    number, suffix = int(size[:-2]), BINARY_SUFFIXES.index(size[-2:])
-    while number % 1024 == 0 and suffix < len(BINARY_SUFFIXES) - 1:
-        number, suffix = number // 1024, suffix + 1
-    return f"{number}{BINARY_SUFFIXES[suffix]}"
 
 
 def _is_class_name(value: Any) -> bool:
@@ -289,28 +276,10 @@ def _resources(parent: dict, path: str) -> MappingProxyType:
     raw = parent.get("resources")
     if raw is None:
         return DEFAULT_RESOURCES
-    resources = _object(raw, path, RESOURCE_KINDS)
-    parsed = {kind: _quantities(resources[kind], f"{path}.{kind}") for kind in resources}
-    for name, request in parsed.get("requests", {}).items():
-        limit = parsed.get("limits", {}).get(name)
-        if limit is not None and parse_quantity(request) > parse_quantity(limit):
-            raise SpecError(
-                f"{path}.requests.{name}", f"must not exceed the limit {limit}, got {request}"
-            )
-    return MappingProxyType(parsed)
-
-
-def _quantities(raw: Any, path: str) -> MappingProxyType:
-    if not isinstance(raw, dict):
-        raise SpecError(path, f"must be an object, got {describe(raw)}")
-    for name, value in raw.items():
-        if not _is_qualified_name(name):
-            raise SpecError(f"{path}.{name}", "is not a valid resource name")
-        try:
-            parse_quantity(value)
-        except QuantityError as err:
-            raise SpecError(f"{path}.{name}", str(err)) from None
-    return MappingProxyType(dict(raw))
+    try:
+        return container_resources(_object(raw, path, RESOURCE_KINDS), path)
+    except ResourceError as err:
+        raise SpecError(err.path, err.problem) from None
 
 
 def _annotations(raw: Any, path: str) -> MappingProxyType:
@@ -319,13 +288,8 @@ def _annotations(raw: Any, path: str) -> MappingProxyType:
     if not isinstance(raw, dict):
         raise SpecError(path, f"must be an object, got {describe(raw)}")
     for key, value in raw.items():
-        if not _is_qualified_name(key):
+        if not is_qualified_name(key):
             raise SpecError(f"{path}[{key}]", "is not a valid annotation key")
         if not isinstance(value, str):
             raise SpecError(f"{path}[{key}]", f"must be a string, got {describe(value)}")
     return MappingProxyType(dict(raw))
-
-
-def _is_qualified_name(key: str) -> bool:
-    prefix, _, name = key.rpartition("/")
-    return bool(QUALIFIED_NAME.fullmatch(key)) and len(prefix) <= 253 and len(name) <= 63

@@ -14,9 +14,8 @@ claim asked for follows the observed one wherever the two could disagree:
 
 from typing import NamedTuple
 
-import orjson
-
-from hooks.hold import LAST_APPLIED
+from hooks.applied import UnreadableError, annotation, last_applied
+from hooks.conditions import Stall
 from hooks.names import LEADER, child_name
 from hooks.observed import Observed
 from hooks.quantity import QuantityError, parse_quantity
@@ -92,44 +91,42 @@ def storage_status(base: str, live: dict) -> dict:
     return {key: value for key, value in found.items() if value}
 
 
-def claim_waiting(base: str, live: dict | None, desired: dict | None) -> list[str]:
-    """Return why the claim this sync asks for is not yet ready for the leader, if it is not."""
-    if live is None or desired is None:
-        return []
-    status = _dict(live.get("status"))
-    phase = _str(status.get("phase")) or "no phase yet"
-    name = f"{CLAIM_KIND} {claim_name(base)}"
-    if phase != BOUND:
-        return [f"{name} ({phase})"]
+def claim_growth(live: dict, desired: dict) -> str | None:
+    """Return "requested X, claim has Y" while the claim's volume is smaller than asked."""
     requested = desired["spec"]["resources"]["requests"]["storage"]
-    capacity = _quantity(_dict(status.get("capacity")).get("storage"))
+    capacity = _quantity(_dict(_dict(live.get("status")).get("capacity")).get("storage"))
     # Growth takes a resize by the storage driver, or never comes when the
-    # StorageClass does not allow expansion: show both sizes either way.
+    # StorageClass does not allow expansion (the API server refuses the update):
+    # either way both sizes are what a person needs to see.
     if capacity is not None and parse_quantity(capacity) < parse_quantity(requested):
-        return [f"{name} (requested {requested}, claim has {capacity})"]
-    return []
+        return f"requested {requested}, claim has {capacity}"
+    return None
 
 
-def claim_stalls(base: str, live: dict | None) -> list[tuple[str, str]]:
-    """Return the (reason, message) of a claim that cannot progress without a person."""
-    if live is None:
-        return []
+def claim_phase(live: dict) -> str | None:
+    """Return the claim's phase while it is not Bound, or None once it is."""
     phase = _str(_dict(live.get("status")).get("phase"))
-    name = f"{CLAIM_KIND} {claim_name(base)}"
+    return None if phase == BOUND else phase or "no phase yet"
+
+
+def claim_stalls(live: dict) -> list[Stall]:
+    """Return what keeps the observed claim from ever binding without a person."""
+    status, spec = _dict(live.get("status")), _dict(live.get("spec"))
+    name = f"{CLAIM_KIND} {live['metadata']['name']}"
     # Admission gives a claim without a class the default StorageClass, so a
     # Pending claim without one means the cluster has no default.
-    if phase == PENDING and _dict(live.get("spec")).get("storageClassName") is None:
+    if status.get("phase") == PENDING and spec.get("storageClassName") is None:
         return [
-            (
+            Stall(
                 NO_STORAGE_CLASS,
                 f"{name} is Pending without a StorageClass and the cluster has no default one: "
                 "set spec.redis.leader.storage.storageClassName, or mark a StorageClass as "
                 "the default",
             )
         ]
-    if phase == LOST:
+    if status.get("phase") == LOST:
         return [
-            (
+            Stall(
                 VOLUME_LOST,
                 f"{name} is Lost: its PersistentVolume is gone, and the leader's data with it; "
                 "restore the volume, or delete the claim to start again on an empty one",
@@ -157,12 +154,12 @@ def _storage_class(storage: Storage, claim: Claim | None) -> str | None:
 
 def _applied(live: dict) -> dict:
     """Return the last applied object, or {} when there is none to read."""
-    text = _dict(_dict(live.get("metadata")).get("annotations")).get(LAST_APPLIED)
-    if not isinstance(text, str):
+    text = annotation(live)
+    if text is None:
         return {}
     try:
-        return _dict(orjson.loads(text))
-    except orjson.JSONDecodeError:
+        return last_applied(live, text)
+    except UnreadableError:
         return {}
 
 

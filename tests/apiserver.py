@@ -14,12 +14,11 @@ from pathlib import Path
 
 import yaml
 
+from hooks.applied import CONTROLLER_UID, LAST_APPLIED
 from hooks.children import build_children
-from hooks.hold import LAST_APPLIED
 from hooks.names import base_name
 from hooks.spec import API_VERSION, parse_spec
 
-CONTROLLER_UID = "controller-uid"
 CREATED = "2026-01-01T00:00:00Z"
 # The child types of the CompositeController, as Metacontroller keys them.
 CHILD_TYPES = {

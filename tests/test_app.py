@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from hooks.app import create_app
-from hooks.hold import LAST_APPLIED
+from hooks.applied import LAST_APPLIED
 from tests.apiserver import guestbook, sync_request
 
 JSON = "application/json"

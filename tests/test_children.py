@@ -189,10 +189,12 @@ def test_the_frontend_service_follows_the_spec():
     ]
 
 
-def test_the_default_frontend_service_has_no_annotations_and_no_node_port():
+def test_the_default_frontend_service_has_empty_annotations_and_no_node_port():
     service = children_of()["Service", "gb1-frontend"]
 
-    assert "annotations" not in service["metadata"]
+    # An empty map, never none: dropping it would make the three-way merge delete
+    # every annotation, those written by cloud controllers and people included.
+    assert service["metadata"]["annotations"] == {}
     assert service["spec"]["ports"] == [{"name": "http", "port": 80, "targetPort": "http"}]
 
 

@@ -57,15 +57,21 @@ suffixes = st.sampled_from(["", "m", "k", "M", "G", "Ki", "Mi", "Gi"])
 
 @st.composite
 def resources(draw) -> dict:
-    """Requests and limits in valid quantities, each request at most its limit."""
+    """Requests and limits the API server accepts (see tests/test_resources.py for its rules)."""
     requests, limits = {}, {}
     for name in draw(st.lists(resource_names, unique=True, max_size=3)):
-        amount, suffix = draw(st.integers(0, 10_000)), draw(suffixes)
-        kept = draw(st.sampled_from(["request", "limit", "both"]))
+        extended = "/" in name
+        # Extended resources are whole numbers and cannot be overcommitted.
+        suffix = draw(st.sampled_from(["", "k"]) if extended else suffixes)
+        amount = draw(st.integers(0, 10_000))
+        kept = draw(
+            st.sampled_from(["limit", "both"] if extended else ["request", "limit", "both"])
+        )
         if kept != "limit":
             requests[name] = f"{amount}{suffix}"
         if kept != "request":
-            limits[name] = f"{amount + draw(st.integers(0, 100))}{suffix}"
+            extra = 0 if extended else draw(st.integers(0, 100))
+            limits[name] = f"{amount + extra}{suffix}"
     chosen = {"requests": requests, "limits": limits}
     return {kind: values for kind, values in chosen.items() if values or draw(st.booleans())}
 

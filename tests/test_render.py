@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from hooks import sync
-from hooks.hold import LAST_APPLIED
+from hooks.applied import LAST_APPLIED
 from hooks.render import InputError, render_files
 from tests.golden.cases import NOW
 from tests.kube_schemas import KUBERNETES_VERSIONS, schema_errors
@@ -170,8 +170,8 @@ BAD_INPUT = [
     pytest.param(
         GUESTBOOK + "  annotations: {webapp.my.domain/paused: 'yes'}\n",
         None,
-        'gb.yaml: metadata.annotations[webapp.my.domain/paused]: must be "true" to pause, got '
-        "'yes'; remove the annotation to resume",
+        'gb.yaml: metadata.annotations[webapp.my.domain/paused]: must be "true" to pause or '
+        "\"false\" to run, got 'yes'",
         id="bad pause annotation",
     ),
     pytest.param(

@@ -58,8 +58,12 @@ def test_nothing_observed_yet_reads_as_reconciling_with_zero_counts():
         "Stalled": ("False", "Progressing"),
     }
     assert status["conditions"][0]["message"] == (
-        "Waiting for redis-leader (not created yet), redis-follower (not created yet), "
-        "frontend (not created yet)"
+        "Waiting for PersistentVolumeClaim gb1-redis-leader-data (not created yet), "
+        "Deployment gb1-redis-leader (not created yet), Service gb1-redis-leader "
+        "(not created yet), Deployment gb1-redis-follower (not created yet), Service "
+        "gb1-redis-follower (not created yet), Deployment gb1-frontend (not created yet), Service "
+        "gb1-frontend (not created yet), PodDisruptionBudget gb1-frontend (not created yet), "
+        "NetworkPolicy gb1-redis (not created yet)"
     )
 
 
@@ -115,29 +119,42 @@ def one_tier_missing(parent):
 @pytest.mark.parametrize(
     ("spec", "observe_state", "waiting"),
     [
-        pytest.param({}, rolling_out, "redis-leader (0/1 ready, 1/1 updated)", id="rolling-out"),
+        pytest.param(
+            {},
+            rolling_out,
+            "Deployment gb1-redis-leader (0/1 ready, 1/1 updated)",
+            id="rolling-out",
+        ),
         pytest.param(
             {"frontend": {"replicas": 2}},
             scaled_down,
-            "frontend (update not yet applied)",
+            "Deployment gb1-frontend (update not yet applied)",
             id="scaled-down",
         ),
         pytest.param(
             {"frontend": {"image": "example.com/frontend:v6"}},
             image_not_yet_applied,
-            "frontend (update not yet applied)",
+            "Deployment gb1-frontend (update not yet applied)",
             id="image-changed",
         ),
         pytest.param(
             {},
             rollout_not_yet_observed,
-            "frontend (rollout not yet observed)",
+            "Deployment gb1-frontend (rollout not yet observed)",
             id="generation-ahead",
         ),
         pytest.param(
-            {}, old_pods_still_running, "frontend (3/3 ready, 3/3 updated)", id="old-pods-running"
+            {},
+            old_pods_still_running,
+            "Deployment gb1-frontend (3/3 ready, 3/3 updated)",
+            id="old-pods-running",
         ),
-        pytest.param({}, one_tier_missing, "redis-follower (not created yet)", id="tier-missing"),
+        pytest.param(
+            {},
+            one_tier_missing,
+            "Deployment gb1-redis-follower (not created yet)",
+            id="tier-missing",
+        ),
     ],
 )
 def test_a_tier_that_has_not_converged_keeps_the_guestbook_reconciling(

@@ -15,9 +15,22 @@ METACONTROLLER_CRDS = ROOT / "tests" / "data" / "metacontroller-crds.yaml"
 GOLDEN = ROOT / "tests" / "golden"
 
 
+def parse_yaml(text: str) -> list[dict]:
+    """Return every non-empty document of a YAML stream."""
+    return [doc for doc in yaml.safe_load_all(text) if doc]
+
+
 def load_yaml(path: Path) -> list[dict]:
     """Return every non-empty document of a YAML file."""
-    return [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
+    return parse_yaml(path.read_text())
+
+
+def tool(name: str, needed_for: str) -> str:
+    """Return the path of a command; skip the test when it is not installed."""
+    path = shutil.which(name)
+    if path is None:
+        pytest.skip(f"{name} is not installed, so {needed_for} cannot be checked")
+    return path
 
 
 def kustomization(folder: Path) -> dict:
@@ -32,14 +45,12 @@ def listed_objects(folder: Path) -> list[dict]:
 
 def built_objects(folder: Path) -> list[dict]:
     """Return what `kubectl kustomize folder` builds; skip the test when kubectl is absent."""
-    kubectl = shutil.which("kubectl")
-    if kubectl is None:
-        pytest.skip("kubectl is not installed, so kustomize builds cannot be checked")
+    kubectl = tool("kubectl", "kustomize builds")
     result = subprocess.run(
         [kubectl, "kustomize", str(folder)], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, f"kubectl kustomize {folder.name}/ failed:\n{result.stderr}"
-    return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+    return parse_yaml(result.stdout)
 
 
 def find(objects: list[dict], kind: str, name: str) -> dict:
