@@ -15,7 +15,7 @@ import referencing
 from jsonschema.protocols import Validator
 
 # The oldest and newest Kubernetes releases we support.
-KUBERNETES_VERSIONS = ("1.29", "1.37")
+KUBERNETES_VERSIONS = ("1.30", "1.37")
 
 
 def schema_errors(obj: dict, kubernetes_version: str) -> list[str]:

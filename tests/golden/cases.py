@@ -7,7 +7,7 @@ from hooks import sync
 from hooks.children import build_children, migration_job
 from hooks.names import base_name
 from hooks.spec import PAUSED_ANNOTATION, parse_spec
-from tests.apiserver import converged, guestbook, observe, sync_request
+from tests.apiserver import CREATED, converged, guestbook, job_status, observe, sync_request
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 LONG_NAME = ".".join(["guestbook-with-a-very-long-dotted-name"] * 6)[:253].rstrip(".-")
@@ -148,16 +148,13 @@ def before_storage(parent: dict) -> list[dict]:
     return [observe(child, parent) for child in desired]
 
 
-def migration_job_observed(parent: dict, *, done: bool, failed: bool = False) -> dict:
-    """Return the migration Job as observed: running, complete, or failed."""
+def migration_job_observed(parent: dict, outcome: str) -> dict:
+    """Return the migration Job as observed: "running", "succeeded" or "failed"."""
     base = base_name(parent["metadata"]["name"])
-    job = observe(migration_job(base, parse_spec({}).leader), parent, ready=done)
-    if failed:
-        job["status"] = {
-            "failed": 4,
-            "startTime": job["status"]["startTime"],
-            "conditions": [{"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded"}],
-        }
+    job = observe(migration_job(base, parse_spec({}).leader), parent)
+    job["status"] = job_status(
+        outcome, started=CREATED, now=CREATED, backoff_limit=job["spec"]["backoffLimit"]
+    )
     return job
 
 
@@ -169,27 +166,27 @@ def migration_starts() -> dict:
 def migration_copying() -> dict:
     parent = guestbook(generation=2)
     observed = before_storage(parent)
-    observed += [claim(converged(parent)), migration_job_observed(parent, done=False)]
+    observed += [claim(converged(parent)), migration_job_observed(parent, "running")]
     return sync_request(parent, observed)
 
 
 def migration_failed() -> dict:
     parent = guestbook(generation=2)
     observed = before_storage(parent)
-    observed += [claim(converged(parent)), migration_job_observed(parent, done=False, failed=True)]
+    observed += [claim(converged(parent)), migration_job_observed(parent, "failed")]
     return sync_request(parent, observed)
 
 
 def migration_switches() -> dict:
     parent = guestbook(generation=2)
     observed = before_storage(parent)
-    observed += [claim(converged(parent)), migration_job_observed(parent, done=True)]
+    observed += [claim(converged(parent)), migration_job_observed(parent, "succeeded")]
     return sync_request(parent, observed)
 
 
 def migration_done() -> dict:
     parent = guestbook(generation=2)
-    observed = [*converged(parent), migration_job_observed(parent, done=True)]
+    observed = [*converged(parent), migration_job_observed(parent, "succeeded")]
     return sync_request(parent, observed)
 
 

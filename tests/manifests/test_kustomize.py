@@ -11,7 +11,14 @@ KUSTOMIZATION = files.kustomization(files.INSTALL)
 # Kinds that Kubernetes' own schemas do not cover; other tests check them
 # against the CRD that defines them.
 CUSTOM_KINDS = {"CompositeController", "Guestbook"}
-CLUSTER_SCOPED = {"Namespace", "CustomResourceDefinition", "ClusterRole", "CompositeController"}
+CLUSTER_SCOPED = {
+    "Namespace",
+    "CustomResourceDefinition",
+    "ClusterRole",
+    "CompositeController",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+}
 KUSTOMIZE_FILES = {"kustomization.yaml", KUSTOMIZATION["openapi"]["path"]}
 
 
