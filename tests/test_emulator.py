@@ -2,6 +2,7 @@
 
 import copy
 import json
+import re
 
 import pytest
 
@@ -320,6 +321,7 @@ def test_deleting_a_parent_lets_the_garbage_collector_delete_its_children():
 
 # Storage: claims, StorageClasses and the rules the API server keeps for them.
 
+CLAIM_VOLUME = {"persistentVolumeClaim": {"claimName": "data"}}
 REFUSED_RESIZE = (
     "only dynamically provisioned pvc can be resized and "
     "the storageclass that provisions the pvc must support resize"
@@ -436,9 +438,7 @@ def test_a_claim_of_a_wait_for_first_consumer_class_binds_once_a_pod_mounts_it()
         cluster.store.get("PersistentVolumeClaim", "demo", "data")["status"]["phase"] == "Pending"
     )
 
-    cluster.store.create(
-        redis_deployment(volume={"persistentVolumeClaim": {"claimName": "data"}}), by="user"
-    )
+    cluster.store.create(redis_deployment(volume=CLAIM_VOLUME), by="user")
     cluster.tick()
 
     assert cluster.store.get("PersistentVolumeClaim", "demo", "data")["status"]["phase"] == "Bound"
@@ -554,12 +554,7 @@ def test_a_failed_expansion_may_be_taken_back_above_the_capacity_from_kubernetes
 
 
 def test_a_lost_claim_stays_lost_and_its_pods_are_not_ready():
-    cluster = storage_cluster()
-    bound_claim(cluster)
-    cluster.store.create(
-        redis_deployment(volume={"persistentVolumeClaim": {"claimName": "data"}}), by="user"
-    )
-    cluster.tick()
+    cluster = leader_on_claim()
 
     cluster.lose_claim("data")
     cluster.settle(3)
@@ -571,9 +566,7 @@ def test_a_lost_claim_stays_lost_and_its_pods_are_not_ready():
 def test_a_deployment_mounting_a_pending_claim_is_not_ready_until_the_claim_binds():
     cluster = storage_cluster(default_storage_class=None)
     cluster.store.create(claim(storageClassName="fast"), by="user")
-    cluster.store.create(
-        redis_deployment(volume={"persistentVolumeClaim": {"claimName": "data"}}), by="user"
-    )
+    cluster.store.create(redis_deployment(volume=CLAIM_VOLUME), by="user")
     cluster.settle(3)
     assert "readyReplicas" not in cluster.store.get("Deployment", "demo", "leader")["status"]
 
@@ -611,8 +604,6 @@ def test_a_kind_or_version_the_api_server_does_not_serve_is_refused():
 
 # Jobs, pods and the data they hold.
 
-CLAIM_VOLUME = {"persistentVolumeClaim": {"claimName": "data"}}
-
 
 def redis_deployment(name: str = "leader", volume: dict | None = None) -> dict:
     """Return a one-pod Redis Deployment keeping its data at /data on `volume` (an emptyDir)."""
@@ -632,6 +623,7 @@ def redis_deployment(name: str = "leader", volume: dict | None = None) -> dict:
                         {
                             "name": "redis",
                             "image": "docker.io/redis:6.0.5",
+                            "ports": [{"name": "redis", "containerPort": 6379}],
                             "volumeMounts": [{"name": "data", "mountPath": "/data"}],
                         }
                     ],
@@ -647,7 +639,7 @@ def redis_service(name: str = "leader") -> dict:
         "apiVersion": "v1",
         "kind": "Service",
         "metadata": {"name": name, "namespace": "demo"},
-        "spec": {"selector": {"app": name}, "ports": [{"port": 6379}]},
+        "spec": {"selector": {"app": name}, "ports": [{"port": 6379, "targetPort": "redis"}]},
     }
 
 
@@ -660,6 +652,7 @@ def copy_job(name: str = "copy", host: str = "leader", **container) -> dict:
         "spec": {
             "backoffLimit": 3,
             "template": {
+                "metadata": {"labels": {"app": "copy"}},
                 "spec": {
                     "restartPolicy": "Never",
                     "containers": [
@@ -672,7 +665,7 @@ def copy_job(name: str = "copy", host: str = "leader", **container) -> dict:
                         }
                     ],
                     "volumes": [{"name": "copy", **CLAIM_VOLUME}],
-                }
+                },
             },
         },
     }
@@ -694,12 +687,33 @@ def leader_on_empty_dir(*entries: str) -> Cluster:
     return cluster
 
 
+def leader_on_claim(*entries: str) -> Cluster:
+    """Return a cluster whose Redis leader runs on the bound claim "data", holding `entries`."""
+    cluster = storage_cluster()
+    bound_claim(cluster)
+    cluster.store.create(redis_deployment(volume=CLAIM_VOLUME), by="user")
+    cluster.tick()
+    cluster.write("leader", *entries)
+    return cluster
+
+
+def new_template(cluster: Cluster) -> None:
+    """Change the leader's pod template, so that new pods replace the old ones."""
+    cluster.edit(
+        "Deployment",
+        "leader",
+        lambda d: d["spec"]["template"]["metadata"].setdefault("annotations", {}).update(a="1"),
+    )
+    cluster.tick()
+
+
 def test_the_api_server_generates_a_jobs_selector_and_fills_its_defaults():
     live = storage_cluster().store.create(copy_job(), by="user")
 
     uid = live["metadata"]["uid"]
     assert live["spec"]["selector"] == {"matchLabels": {"batch.kubernetes.io/controller-uid": uid}}
     assert live["spec"]["template"]["metadata"]["labels"] == {
+        "app": "copy",
         "batch.kubernetes.io/controller-uid": uid,
         "batch.kubernetes.io/job-name": "copy",
         "controller-uid": uid,
@@ -711,6 +725,25 @@ def test_the_api_server_generates_a_jobs_selector_and_fills_its_defaults():
         "parallelism": 1,
     }
     assert live["spec"]["template"]["spec"]["restartPolicy"] == "Never"
+
+
+@pytest.mark.parametrize(
+    ("policy", "error"),
+    [
+        pytest.param(
+            None, 'restartPolicy: Required value: valid values: "OnFailure", "Never"', id="unset"
+        ),
+        pytest.param("Always", "restartPolicy: Required value", id="always"),
+    ],
+)
+def test_a_job_whose_pods_would_restart_for_ever_is_refused(policy, error):
+    job = copy_job()
+    job["spec"]["template"]["spec"].pop("restartPolicy")
+    if policy is not None:
+        job["spec"]["template"]["spec"]["restartPolicy"] = policy
+
+    with pytest.raises(APIError, match=re.escape(error)):
+        storage_cluster().store.create(job, by="user")
 
 
 def test_a_jobs_template_cannot_change_but_its_labels_can():
@@ -784,20 +817,11 @@ def test_entries_on_an_empty_dir_are_lost_when_the_pod_is_rescheduled():
 
 
 def test_entries_on_a_claim_survive_a_reschedule_and_a_new_template():
-    cluster = storage_cluster()
-    bound_claim(cluster)
-    cluster.store.create(redis_deployment(volume=CLAIM_VOLUME), by="user")
-    cluster.tick()
-    cluster.write("leader", "a", "b")
+    cluster = leader_on_claim("a", "b")
 
     cluster.reschedule("leader")
     cluster.tick()
-    cluster.edit(
-        "Deployment",
-        "leader",
-        lambda d: d["spec"]["template"]["metadata"].setdefault("annotations", {}).update(a="1"),
-    )
-    cluster.tick()
+    new_template(cluster)
 
     assert cluster.entries("leader") == ["a", "b"]
     assert cluster.claim_entries("data") == ["a", "b"]
@@ -806,12 +830,7 @@ def test_entries_on_a_claim_survive_a_reschedule_and_a_new_template():
 def test_a_new_template_on_an_empty_dir_starts_empty():
     cluster = leader_on_empty_dir("a")
 
-    cluster.edit(
-        "Deployment",
-        "leader",
-        lambda d: d["spec"]["template"]["metadata"].setdefault("annotations", {}).update(a="1"),
-    )
-    cluster.tick()
+    new_template(cluster)
 
     assert cluster.entries("leader") == []
 
@@ -871,6 +890,76 @@ def test_a_copy_fails_when_no_pod_serves_the_leader():
     assert job_conditions(cluster)[-1] == ("Failed", "True", "BackoffLimitExceeded")
 
 
+def network_policy(*peers: dict, port: int | str = 6379) -> dict:
+    """Return a policy letting only `peers` reach the leader's pods on `port`."""
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "redis", "namespace": "demo"},
+        "spec": {
+            "podSelector": {
+                "matchExpressions": [{"key": "app", "operator": "In", "values": ["leader"]}]
+            },
+            "policyTypes": ["Ingress"],
+            "ingress": [{"from": list(peers), "ports": [{"protocol": "TCP", "port": port}]}],
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("policy", "copied"),
+    [
+        pytest.param(
+            network_policy({"podSelector": {"matchLabels": {"app": "web"}}}),
+            None,
+            id="not-admitted",
+        ),
+        pytest.param(
+            network_policy({"podSelector": {"matchLabels": {"app": "copy"}}}), ["a"], id="admitted"
+        ),
+        pytest.param(
+            network_policy({"podSelector": {"matchLabels": {"app": "copy"}}}, port="redis"),
+            ["a"],
+            id="admitted-by-port-name",
+        ),
+        pytest.param(
+            network_policy({"podSelector": {"matchLabels": {"app": "copy"}}}, port=6380),
+            None,
+            id="other-port",
+        ),
+        pytest.param(
+            network_policy(
+                {
+                    "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "other"}},
+                    "podSelector": {},
+                }
+            ),
+            None,
+            id="other-namespace",
+        ),
+        pytest.param(
+            {
+                **network_policy(),
+                "spec": {
+                    "podSelector": {"matchLabels": {"app": "web"}},
+                    "policyTypes": ["Ingress"],
+                },
+            },
+            ["a"],
+            id="leader-not-selected",
+        ),
+    ],
+)
+def test_a_copy_needs_the_network_policies_to_let_its_pod_reach_the_leader(policy, copied):
+    cluster = leader_on_empty_dir("a")
+    cluster.store.create(policy, by="user")
+    cluster.store.create(copy_job(), by="user")
+
+    cluster.settle(4)
+
+    assert cluster.claim_entries("data") == copied
+
+
 def test_a_copy_never_overwrites_a_claim_that_already_holds_redis_data():
     # The trap a wrong order falls into: Redis started on the claim before the copy.
     cluster = leader_on_empty_dir("a", "b")
@@ -885,11 +974,7 @@ def test_a_copy_never_overwrites_a_claim_that_already_holds_redis_data():
 
 
 def test_a_lost_claim_loses_its_entries():
-    cluster = storage_cluster()
-    bound_claim(cluster)
-    cluster.store.create(redis_deployment(volume=CLAIM_VOLUME), by="user")
-    cluster.tick()
-    cluster.write("leader", "a")
+    cluster = leader_on_claim("a")
 
     cluster.lose_claim("data")
 

@@ -13,12 +13,15 @@ or `$VAR` from the container's env) names the Service of the Redis it copies
 from, and when it succeeds, the entries that Redis serves go into the claim
 the Job mounts, unless the claim already holds Redis data (the guard the
 migration Job promises, so that a re-run never puts back an older copy). It
-fails when no ready pod serves that Redis. Meant for one-pod Deployments
-such as the leader; which of several pods serves is not modelled.
+fails when no ready pod serves that Redis, or when a NetworkPolicy keeps the
+Job's pod from reaching it (`network`). Meant for one-pod Deployments such as
+the leader; which of several pods serves is not modelled.
 """
 
 import re
 from dataclasses import dataclass, field
+
+from tests.emulator.network import admits
 
 DATA_PATH = "/data"
 HOST = re.compile(r"""-h\s+["']?(?P<host>\$\{?\w+\}?|[a-z0-9][a-z0-9.-]*)""")
@@ -67,12 +70,12 @@ class Data:
         host = _copy_source(template)
         if host is None:
             return True
-        source = self._served_by(store, job["metadata"]["namespace"], host)
-        if source is None:
-            return False
         target = _claim_at(store, job, template, None)
         if target is None:
             raise DataError(f"copy Job {job['metadata']['name']} mounts no claim")
+        source = self._reached(store, job, host)
+        if source is None:
+            return False
         self.claims.setdefault(target["metadata"]["uid"], list(source))
         return True
 
@@ -97,16 +100,22 @@ class Data:
             raise DataError(f"no ready pod of Deployment {deployment['metadata']['name']}")
         return volume
 
-    def _served_by(self, store, namespace: str, host: str) -> list[str] | None:
-        """Return the entries that the Service named `host` reaches, or None if no pod serves."""
+    def _reached(self, store, job: dict, host: str) -> list[str] | None:
+        """Return the entries the Job's pod reads through Service `host`; None if it cannot."""
+        namespace = job["metadata"]["namespace"]
         service = store.get("Service", namespace, host.split(".", maxsplit=1)[0])
         if service is None:
             return None
         selector = service["spec"].get("selector", {}).items()
         for deployment in store.list("Deployment", namespace):
-            labels = deployment["spec"]["template"]["metadata"].get("labels", {})
+            server = deployment["spec"]["template"]
             served = self.serving.get(deployment["metadata"]["uid"])
-            if selector and selector <= labels.items() and served is not None:
+            if not selector or not selector <= server["metadata"].get("labels", {}).items():
+                continue
+            port = _target_port(service, server)
+            if served is not None and admits(
+                store, namespace, job["spec"]["template"], server, port
+            ):
                 return served
         return None
 
@@ -134,6 +143,20 @@ def _claim_at(store, owner: dict, template: dict, path: str | None) -> dict | No
             name = volume["persistentVolumeClaim"]["claimName"]
             return store.get("PersistentVolumeClaim", owner["metadata"]["namespace"], name)
     return None
+
+
+def _target_port(service: dict, server: dict) -> int:
+    """Return the container port the Service's first port sends to, by number."""
+    first = service["spec"]["ports"][0]
+    target = first.get("targetPort", first["port"])
+    if isinstance(target, int):
+        return target
+    return next(
+        entry["containerPort"]
+        for container in server["spec"]["containers"]
+        for entry in container.get("ports", [])
+        if entry.get("name") == target
+    )
 
 
 def _copy_source(template: dict) -> str | None:

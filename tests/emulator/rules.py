@@ -1,11 +1,12 @@
 """The API server's rules for the writes the emulated store takes, each from the Kubernetes source.
 
 A write goes through what the real server runs, in its order: defaulting,
-mutating admission (`admit_create`: the default StorageClass of a new claim),
-the strategy's update validation (`update_errors`: immutable fields, a claim's
-resize rules) and validating admission (`update_refusal`: growing a claim
-needs a StorageClass that allows expansion). Errors read as the API server
-writes them ("<field>: Forbidden: <detail>").
+mutating admission (`admit_create`: the default StorageClass of a new
+claim), the strategy's validation (`object_errors`, plus `update_errors` on
+update: immutable fields, a claim's resize rules) and validating admission
+(`update_refusal`: growing a claim needs a StorageClass that allows
+expansion). Errors read as the API server writes them
+("<field>: Forbidden: <detail>").
 """
 
 import copy
@@ -57,10 +58,33 @@ def _is_default(storage_class: dict) -> bool:
     return "true" in (found.get(DEFAULT_CLASS), found.get(BETA_DEFAULT_CLASS))
 
 
+def object_errors(obj: dict) -> list[str]:
+    """Return the field errors the strategy's validation of any write finds; [] if none."""
+    if obj["kind"] == "Job":
+        return _job_pod_errors(obj)
+    return []
+
+
+def _job_pod_errors(job: dict) -> list[str]:
+    """pkg/apis/batch/validation/validation.go validateJobSpec: a Job's pods never restart.
+
+    restartPolicy is defaulted to Always in a pod template, hence "Required".
+    """
+    policy = job["spec"]["template"]["spec"].get("restartPolicy", "Always")
+    field = "spec.template.spec.restartPolicy"
+    if policy == "Always":
+        return [f'{field}: Required value: valid values: "OnFailure", "Never"']
+    if policy not in ("OnFailure", "Never"):
+        return [f'{field}: Unsupported value: "{policy}": supported values: "OnFailure", "Never"']
+    if "podFailurePolicy" in job["spec"] and policy != "Never":
+        return [f'{field}: Invalid value: {json.dumps(policy)}: only "Never" is supported']
+    return []
+
+
 def update_errors(store, old: dict, new: dict) -> list[str]:
     """Return the field errors the strategy's update validation finds; [] if none."""
     check = _UPDATE_CHECKS.get(new["kind"])
-    return check(store, old, new) if check else []
+    return object_errors(new) + (check(store, old, new) if check else [])
 
 
 def update_refusal(store, old: dict, new: dict) -> str | None:

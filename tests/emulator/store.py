@@ -90,7 +90,9 @@ class Store:
             creationTimestamp=self._clock(),
             managedFields=[managed_fields(by, obj["apiVersion"], obj)],
         )
+        fill_server_defaults(obj)
         rules.admit_create(self, obj)
+        _refuse_invalid(obj, rules.object_errors(obj))
         return self._write("create", obj, by)
 
     def update(self, obj: dict, *, by: str) -> dict:
@@ -171,14 +173,17 @@ def _spec_of(obj: dict) -> dict:
 
 def _check_update(store: Store, stored: dict, obj: dict) -> None:
     """Refuse an update as validation (422 Invalid), then validating admission (403), would."""
-    errors = rules.update_errors(store, stored, obj)
-    name = obj["metadata"]["name"]
+    _refuse_invalid(obj, rules.update_errors(store, stored, obj))
+    refusal = rules.update_refusal(store, stored, obj)
+    if refusal:
+        resource = f"{obj['kind'].lower()}s"
+        raise APIError(403, f'{resource} "{obj["metadata"]["name"]}" is forbidden: {refusal}')
+
+
+def _refuse_invalid(obj: dict, errors: list[str]) -> None:
+    """Raise the 422 the API server answers for field errors, worded as it words them."""
     if errors:
         group = obj["apiVersion"].rpartition("/")[0].split(".")[0]
         kind = f"{obj['kind']}.{group}" if group else obj["kind"]
         found = errors[0] if len(errors) == 1 else f"[{', '.join(errors)}]"
-        raise APIError(422, f'{kind} "{name}" is invalid: {found}')
-    refusal = rules.update_refusal(store, stored, obj)
-    if refusal:
-        resource = f"{obj['kind'].lower()}s"
-        raise APIError(403, f'{resource} "{name}" is forbidden: {refusal}')
+        raise APIError(422, f'{kind} "{obj["metadata"]["name"]}" is invalid: {found}')
