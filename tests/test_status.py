@@ -74,7 +74,17 @@ def test_all_tiers_ready_reads_as_ready_and_converged():
 
     assert status["replicas"] == 3
     assert status["frontend"] == {"replicas": 3, "readyReplicas": 3, "updatedReplicas": 3}
-    assert status["redisLeader"] == {"replicas": 1, "readyReplicas": 1, "updatedReplicas": 1}
+    assert status["redisLeader"] == {
+        "replicas": 1,
+        "readyReplicas": 1,
+        "updatedReplicas": 1,
+        "storage": {
+            "claimName": "gb1-redis-leader-data",
+            "phase": "Bound",
+            "capacity": "1Gi",
+            "storageClassName": "standard",
+        },
+    }
     assert status["redisFollower"] == {"replicas": 2, "readyReplicas": 2, "updatedReplicas": 2}
     assert status["url"] == "http://gb1-frontend.demo.svc:80"
     assert status["selector"] == (
@@ -122,6 +132,7 @@ def one_tier_missing(parent):
         pytest.param(
             {},
             rolling_out,
+            "PersistentVolumeClaim gb1-redis-leader-data (Pending), "
             "Deployment gb1-redis-leader (0/1 ready, 1/1 updated)",
             id="rolling-out",
         ),

@@ -4,7 +4,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from hooks import sync
-from hooks.children import build_children, migration_job
+from hooks.children import build_children
 from hooks.names import base_name
 from hooks.spec import PAUSED_ANNOTATION, parse_spec
 from tests.apiserver import CREATED, converged, guestbook, job_status, observe, sync_request
@@ -148,14 +148,15 @@ def before_storage(parent: dict) -> list[dict]:
     return [observe(child, parent) for child in desired]
 
 
-def migration_job_observed(parent: dict, outcome: str) -> dict:
-    """Return the migration Job as observed: "running", "succeeded" or "failed"."""
-    base = base_name(parent["metadata"]["name"])
-    job = observe(migration_job(base, parse_spec({}).leader), parent)
+def migrating(parent: dict, outcome: str) -> list[dict]:
+    """Return the children once the migration began, its Job "running", "succeeded" or "failed"."""
+    started = sync(parent, sync_request(parent, before_storage(parent))["children"], now=NOW)
+    observed = [observe(child, parent) for child in started["children"]]
+    job = next(c for c in observed if c["kind"] == "Job")
     job["status"] = job_status(
         outcome, started=CREATED, now=CREATED, backoff_limit=job["spec"]["backoffLimit"]
     )
-    return job
+    return observed
 
 
 def migration_starts() -> dict:
@@ -165,29 +166,23 @@ def migration_starts() -> dict:
 
 def migration_copying() -> dict:
     parent = guestbook(generation=2)
-    observed = before_storage(parent)
-    observed += [claim(converged(parent)), migration_job_observed(parent, "running")]
-    return sync_request(parent, observed)
+    return sync_request(parent, migrating(parent, "running"))
 
 
 def migration_failed() -> dict:
     parent = guestbook(generation=2)
-    observed = before_storage(parent)
-    observed += [claim(converged(parent)), migration_job_observed(parent, "failed")]
-    return sync_request(parent, observed)
+    return sync_request(parent, migrating(parent, "failed"))
 
 
 def migration_switches() -> dict:
     parent = guestbook(generation=2)
-    observed = before_storage(parent)
-    observed += [claim(converged(parent)), migration_job_observed(parent, "succeeded")]
-    return sync_request(parent, observed)
+    return sync_request(parent, migrating(parent, "succeeded"))
 
 
 def migration_done() -> dict:
     parent = guestbook(generation=2)
-    observed = [*converged(parent), migration_job_observed(parent, "succeeded")]
-    return sync_request(parent, observed)
+    job = next(c for c in migrating(parent, "succeeded") if c["kind"] == "Job")
+    return sync_request(parent, [*converged(parent), job])
 
 
 def claim(observed: list[dict]) -> dict:

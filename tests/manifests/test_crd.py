@@ -539,6 +539,7 @@ def test_printer_columns_are_those_of_the_design():
         ("Frontend", "integer", 0),
         ("Desired", "integer", 0),
         ("URL", "string", 1),
+        ("Storage", "string", 1),
         ("Age", "date", 0),
     ]
 
@@ -563,6 +564,7 @@ def test_printer_columns_show_a_converged_guestbook():
         "Frontend": [3],
         "Desired": [3],
         "URL": ["http://gb1-frontend.demo.svc:80"],
+        "Storage": ["Bound"],
         "Age": [apiserver.CREATED],
     }
     assert f'@.type=="{conditions.READY}"' in VERSION["additionalPrinterColumns"][0]["jsonPath"]
