@@ -186,6 +186,7 @@ def migration_job(base: str, leader: Tier) -> dict:
         "env": [
             {"name": "REDIS_LEADER_SERVICE_HOST", "value": child_name(base, LEADER)},
             {"name": "REDIS_LEADER_SERVICE_PORT", "value": str(REDIS_PORT)},
+            {"name": "REDIS_DATA_DIR", "value": DATA_PATH},
         ],
         "resources": {kind: dict(values) for kind, values in DEFAULT_RESOURCES.items()},
         "volumeMounts": [{"name": DATA_VOLUME, "mountPath": DATA_PATH}],

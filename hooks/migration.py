@@ -29,7 +29,7 @@ MIGRATION_FAILED = "MigrationFailed"
 # made, and a re-run must never overwrite newer data with an older snapshot.
 COPY_SCRIPT = """\
 set -eu
-cd /data
+cd "$REDIS_DATA_DIR"
 for existing in appendonly.aof appendonlydir dump.rdb; do
   if [ -e "$existing" ]; then
     echo "The claim already holds Redis data ($existing): nothing to copy."
