@@ -199,6 +199,41 @@ def test_a_deployment_past_its_progress_deadline_stalls_the_guestbook():
     )
 
 
+def test_a_claim_that_cannot_bind_is_named_before_the_leader_it_holds_back():
+    parent = guestbook()
+    observed = converged(parent, ready=False)
+    claim = next(c for c in observed if c["kind"] == "PersistentVolumeClaim")
+    del claim["spec"]["storageClassName"]  # a cluster without a default StorageClass
+    progressing = deployment(observed, "gb1-redis-leader")["status"]["conditions"][1]
+    progressing.update(status="False", reason="ProgressDeadlineExceeded")
+
+    status = status_for(parent, observed)
+
+    assert conditions(status)["Stalled"] == ("True", "NoStorageClass")
+    assert status["conditions"][2]["message"] == (
+        "PersistentVolumeClaim gb1-redis-leader-data is Pending without a StorageClass and the "
+        "cluster has no default one: set spec.redis.leader.storage.storageClassName, or mark a "
+        "StorageClass as the default; Deployment gb1-redis-leader exceeded its progress deadline"
+    )
+    assert status["redisLeader"]["storage"] == {
+        "claimName": "gb1-redis-leader-data",
+        "phase": "Pending",
+    }
+
+
+def test_a_paused_guestbook_still_reports_a_lost_claim():
+    parent = guestbook()
+    observed = converged(parent)
+    claim = next(c for c in observed if c["kind"] == "PersistentVolumeClaim")
+    claim["status"]["phase"] = "Lost"
+    held = build_children("gb1", parse_spec({}))
+
+    status = status_for(parent, observed, verdict=Verdict(paused=True), desired=held)
+
+    assert conditions(status)["Stalled"] == ("True", "VolumeLost")
+    assert conditions(status)["Paused"] == ("True", "PausedByAnnotation")
+
+
 def test_an_invalid_spec_stalls_with_its_message_and_keeps_the_observed_counts():
     parent = guestbook()
     observed = converged(parent)
