@@ -39,8 +39,7 @@ KUBECTL ?= kubectl
 DIST ?= dist
 # What `make install` applies: the API without the hooks. One file per word; every
 # one must also be listed in metacontroller/kustomization.yaml.
-INSTALL_FILES := metacontroller/crd-guestbooks.yaml metacontroller/deletion-protection-policy.yaml \
-  metacontroller/deletion-protection-binding.yaml
+INSTALL_FILES := metacontroller/crd-guestbooks.yaml metacontroller/deletion-protection-policy.yaml metacontroller/deletion-protection-binding.yaml
 ignore-not-found ?= false
 
 # IMG as Docker reads it: a digest after "@"; else a tag after a ":" in the last path

@@ -26,6 +26,7 @@ QUOTA_PREFIX = "requests."  # IsExtendedResourceName: the name must also be vali
 _DNS_SUBDOMAIN = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*"
 _NAME_PART = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
 _PREFIX = re.compile(_DNS_SUBDOMAIN)
+MAX_RESOURCES = 16  # the CRD's maxProperties, which keeps its CEL rule on the names cheap
 MAX_PREFIX_LENGTH = 253
 MAX_NAME_PART_LENGTH = 63
 
@@ -60,6 +61,8 @@ def _quantities(raw: Any, path: str) -> dict[str, tuple]:
     """Return each resource's exact value and stored text, checking name and value."""
     if not isinstance(raw, dict):
         raise ResourceError(path, f"must be an object, got {describe(raw)}")
+    if len(raw) > MAX_RESOURCES:
+        raise ResourceError(path, f"must name at most {MAX_RESOURCES} resources, got {len(raw)}")
     checked = {}
     for name, value in raw.items():
         field = f"{path}.{name}"

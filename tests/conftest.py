@@ -8,6 +8,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from hooks.app import create_app
+from tests import golden
 
 ROOT = Path(__file__).parent.parent
 
@@ -32,9 +33,5 @@ def sample_request() -> dict:
 
 @pytest.fixture
 def golden_request():
-    """Return a function that loads tests/golden/<case>/request.json."""
-
-    def load(case: str) -> dict:
-        return json.loads((ROOT / "tests" / "golden" / case / "request.json").read_text())
-
-    return load
+    """Return a function that builds a golden case's sync request (tests/golden/cases.py)."""
+    return golden.request

@@ -15,11 +15,15 @@ def fill_server_defaults(live: dict) -> None:
 
 
 def _deployment(live: dict) -> None:
+    """pkg/apis/apps/v1/defaults.go: SetDefaults_Deployment."""
     spec = live["spec"]
-    spec.setdefault("strategy", {"type": "RollingUpdate"})
-    if spec["strategy"]["type"] == "RollingUpdate":
-        spec["strategy"]["rollingUpdate"] = {"maxSurge": "25%", "maxUnavailable": "25%"}
-    spec.update(progressDeadlineSeconds=600, revisionHistoryLimit=10)
+    strategy = spec.setdefault("strategy", {"type": "RollingUpdate"})
+    if strategy["type"] == "RollingUpdate":
+        rolling = strategy.setdefault("rollingUpdate", {})
+        rolling.setdefault("maxSurge", "25%")
+        rolling.setdefault("maxUnavailable", "25%")
+    spec.setdefault("progressDeadlineSeconds", 600)
+    spec.setdefault("revisionHistoryLimit", 10)
     _pod_template(spec["template"])
 
 

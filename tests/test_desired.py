@@ -2,7 +2,6 @@
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 
 import orjson
 import pytest
@@ -15,10 +14,10 @@ from hooks.migration import read_migration
 from hooks.observed import Observed, read_children
 from hooks.spec import parse_spec
 from hooks.storage import observed_claim, read_claim
+from tests import golden
 from tests.apiserver import converged, guestbook, sync_request
-from tests.golden.cases import FULL_SPEC, NOW
+from tests.golden.cases import CASES, FULL_SPEC, NOW
 
-GOLDEN = Path(__file__).parent / "golden"
 SPECS = [
     pytest.param({}, id="empty spec"),
     pytest.param(None, id="no spec at all"),
@@ -46,20 +45,18 @@ def test_changing_handed_out_children_never_changes_the_next_answer(spec):
 
 
 def test_changing_a_sync_answer_never_changes_the_next_one():
-    request = json.loads((GOLDEN / "all-ready" / "request.json").read_text())
-    expected = json.loads((GOLDEN / "all-ready" / "response.json").read_text())
+    request = golden.request("all-ready")
+    expected = golden.answer("all-ready")
     answer = sync(request["parent"], request["children"], now=NOW)
     answer["children"][0]["spec"]["replicas"] = 99
     answer["status"]["conditions"].clear()
     assert sync(request["parent"], request["children"], now=NOW) == expected
 
 
-@pytest.mark.parametrize(
-    "case", sorted(p.name for p in GOLDEN.iterdir() if (p / "request.json").exists())
-)
+@pytest.mark.parametrize("case", CASES)
 def test_warm_and_cold_cache_give_the_golden_answer_byte_for_byte(case):
-    request = json.loads((GOLDEN / case / "request.json").read_text())
-    expected = (GOLDEN / case / "response.json").read_text()
+    request = golden.request(case)
+    expected = golden.answer_file(case).read_text()
     _cached.cache_clear()
     for _ in ("cold", "warm"):
         answer = sync(request["parent"], request["children"], now=NOW)
@@ -116,7 +113,7 @@ def test_the_serialised_children_are_the_sorted_json_of_the_children():
 
 @pytest.mark.parametrize("case", ["all-ready", "invalid-spec-held", "every-field-set"])
 def test_the_server_embeds_the_same_bytes_that_sync_returns(client, case):
-    request = json.loads((GOLDEN / case / "request.json").read_text())
+    request = golden.request(case)
     answer = client.post("/sync", json=request)
     # A converged guestbook's answer does not depend on the clock, so sync() can be compared.
     now = datetime.fromisoformat(answer.json["status"]["conditions"][0]["lastTransitionTime"])

@@ -288,9 +288,9 @@ def test_the_api_server_bumps_the_generation_only_for_spec_changes():
     assert generations == [1, 1, 2]
 
 
-def test_the_api_server_refuses_to_change_a_deployment_selector():
-    cluster = cluster_with(ScriptedHook())
-    deployment = {
+def web_deployment(**container) -> dict:
+    """Return a minimal Deployment `web` in namespace demo, its container given `container`."""
+    return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
         "metadata": {"name": "web", "namespace": "demo"},
@@ -298,15 +298,98 @@ def test_the_api_server_refuses_to_change_a_deployment_selector():
             "selector": {"matchLabels": {"app": "web"}},
             "template": {
                 "metadata": {"labels": {"app": "web"}},
-                "spec": {"containers": [{"name": "web", "image": "nginx"}]},
+                "spec": {"containers": [{"name": "web", "image": "nginx", **container}]},
             },
         },
     }
-    live = cluster.store.create(deployment, by="user")
+
+
+def test_the_api_server_refuses_to_change_a_deployment_selector():
+    cluster = cluster_with(ScriptedHook())
+    live = cluster.store.create(web_deployment(), by="user")
     live["spec"]["selector"] = {"matchLabels": {"app": "other"}}
 
     with pytest.raises(APIError, match=r"spec\.selector: Invalid value: .*: field is immutable"):
         cluster.store.update(live, by="user")
+
+
+def test_the_api_server_stores_quantities_as_quantity_string_prints_them():
+    cluster = cluster_with(ScriptedHook())
+    resources = {"requests": {"cpu": "0.5", "memory": "1024Mi"}, "limits": {"cpu": 1}}
+
+    live = cluster.store.create(web_deployment(resources=resources), by="user")
+
+    (stored,) = live["spec"]["template"]["spec"]["containers"]
+    assert stored["resources"] == {
+        "requests": {"cpu": "500m", "memory": "1Gi"},
+        "limits": {"cpu": "1"},
+    }
+
+
+def node_port_service(name: str, **port) -> dict:
+    spec = {"type": "NodePort", "ports": [{"name": "http", "port": 80, **port}]}
+    return {**service(**spec), "metadata": {"name": name, "namespace": "demo"}}
+
+
+def test_a_node_port_service_without_a_port_gets_a_free_one_and_keeps_it():
+    cluster = cluster_with(ScriptedHook())
+    cluster.store.create(node_port_service("first", nodePort=30000), by="user")
+
+    live = cluster.store.create(node_port_service("second"), by="user")
+    live["spec"]["ports"][0].pop("nodePort")
+    updated = cluster.store.update(live, by="user")
+
+    assert live["spec"]["ports"] == [{"name": "http", "port": 80, "protocol": "TCP"}]
+    assert updated["spec"]["ports"][0]["nodePort"] == 30001
+
+
+def test_a_node_port_held_by_another_service_is_refused_on_create_and_update():
+    cluster = cluster_with(ScriptedHook())
+    cluster.store.create(node_port_service("first", nodePort=30080), by="user")
+    second = cluster.store.create(node_port_service("second", nodePort=30081), by="user")
+    taken = "spec.ports[0].nodePort: Invalid value: 30080: provided port is already allocated"
+
+    with pytest.raises(APIError, match=re.escape(f'Service "third" is invalid: {taken}')):
+        cluster.store.create(node_port_service("third", nodePort=30080), by="user")
+    second["spec"]["ports"][0]["nodePort"] = 30080
+    with pytest.raises(APIError, match=re.escape(f'Service "second" is invalid: {taken}')):
+        cluster.store.update(second, by="user")
+
+
+def test_a_refused_child_fails_the_sync_after_the_status_and_the_other_writes():
+    taken = node_port_service("taken", nodePort=30080)
+    wanted = node_port_service("web", nodePort=30080)
+    other = {**SERVICE, "metadata": {"name": "other"}}
+    cluster = cluster_with(ScriptedHook(children=[wanted, other], status={"phase": "x"}))
+    cluster.store.create(taken, by="user")
+
+    cluster.tick()
+
+    assert cluster.store.get("Service", "demo", "web") is None
+    assert cluster.store.get("Service", "demo", "other") is not None
+    assert cluster.guestbook("gb1")["status"]["phase"] == "x"
+    # The writes it did make enqueue the parent again, and that sync fails the same way.
+    assert cluster.metacontroller.events
+    for event in cluster.metacontroller.events:
+        assert event.reason == "SyncError"
+        assert "can't create Service web" in event.message
+        assert "provided port is already allocated" in event.message
+
+
+def test_a_failed_sync_is_tried_again_on_the_next_tick_until_it_succeeds():
+    cluster = cluster_with(ScriptedHook(children=[node_port_service("web", nodePort=30080)]))
+    cluster.store.create(node_port_service("taken", nodePort=30080), by="user")
+    cluster.tick()
+    failures = len(cluster.metacontroller.events)
+
+    cluster.tick()
+    assert len(cluster.metacontroller.events) == failures + 1
+    cluster.delete("Service", "taken")
+    cluster.tick()
+
+    assert cluster.store.get("Service", "demo", "web")["spec"]["ports"][0]["nodePort"] == 30080
+    cluster.tick()
+    assert len(cluster.metacontroller.events) == failures + 1
 
 
 def test_deleting_a_parent_lets_the_garbage_collector_delete_its_children():
@@ -987,17 +1070,15 @@ def test_a_lost_claim_loses_its_entries():
 
 
 def controller_with(**methods: str | None) -> dict:
-    """Return the shipped CompositeController with these child types listed with these update
-    methods ("" lists one without an updateStrategy, None leaves it out)."""
-    resources = {
-        "persistentvolumeclaims": "v1",
-        "jobs": "batch/v1",
-        "ingresses": "networking.k8s.io/v1",
-    }
+    """Return the shipped CompositeController with these child types listed (None: unlisted).
+
+    Each is listed with the update method given, or without updateStrategy for "".
+    """
+    api_versions = {"persistentvolumeclaims": "v1", "jobs": "batch/v1"}
     controller = copy.deepcopy(CONTROLLER)
-    listed = controller["spec"]["childResources"]
-    controller["spec"]["childResources"] = [c for c in listed if c["resource"] not in methods] + [
-        {"apiVersion": resources[resource], "resource": resource}
+    kept = [c for c in controller["spec"]["childResources"] if c["resource"] not in methods]
+    controller["spec"]["childResources"] = kept + [
+        {"apiVersion": api_versions[resource], "resource": resource}
         | ({"updateStrategy": {"method": method}} if method else {})
         for resource, method in methods.items()
         if method is not None
@@ -1021,9 +1102,8 @@ def test_child_types_and_their_keys_come_from_the_composite_controller():
 
 
 def test_a_kind_the_controller_does_not_list_is_refused():
-    cluster = Cluster(
-        ScriptedHook(children=[copy_job()], status={}), controller=controller_with(jobs=None)
-    )
+    hook = ScriptedHook(children=[copy_job()], status={})
+    cluster = Cluster(hook, controller=controller_with(jobs=None))
     cluster.apply("gb1")
 
     cluster.tick()

@@ -179,7 +179,17 @@ def test_removing_the_pause_applies_the_edit():
     assert "Paused" not in reasons(response)
 
 
-def test_a_pause_value_other_than_true_is_an_invalid_spec_that_holds():
+def test_a_pause_annotation_of_false_runs_the_guestbook():
+    parent = guestbook(spec={"frontend": {"replicas": 9}}, annotations={PAUSED_ANNOTATION: "false"})
+
+    response = answer(parent, converged(parent, {}))
+
+    assert by_identity(response["children"])["Deployment", "gb1-frontend"]["spec"]["replicas"] == 9
+    assert "Paused" not in reasons(response)
+    assert reasons(response)["Stalled"][0] == "False"
+
+
+def test_a_pause_value_other_than_true_or_false_is_an_invalid_spec_that_holds():
     parent = guestbook(annotations={PAUSED_ANNOTATION: "yes"})
     observed = converged(parent)
 

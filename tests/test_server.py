@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests import golden
 from tests.gated_app import GATE_ENV, PID_HEADER
 from tests.servers import ROOT, gunicorn, refuses_connections, wait_for
 
@@ -171,7 +172,7 @@ def test_a_failure_is_logged_as_json_with_its_traceback(tmp_path):
 def test_sigterm_refuses_new_connections_and_finishes_the_call_in_flight(tmp_path, sample_request):
     gate = tmp_path / "gate"
     gate.mkdir()
-    expected = json.loads((ROOT / "tests" / "golden" / "all-ready" / "response.json").read_text())
+    expected = golden.answer("all-ready")
     with gunicorn(tmp_path, app=GATED_APP, env={GATE_ENV: str(gate)}) as server:
         answers = []
         call = threading.Thread(

@@ -170,6 +170,10 @@ class Cluster:
         self.volumes.tick()
         self.deployments.tick(SECONDS_PER_TICK)
         self.jobs.tick()
+        # A failed sync is requeued with backoff: a tick later, it runs again.
+        retry, self.metacontroller.retry = self.metacontroller.retry, set()
+        for namespace, name in sorted(retry):
+            self.metacontroller.sync(namespace, name)
         self._sync_touched()
         return self.store.writes[start:]
 

@@ -75,6 +75,8 @@ class CompositeController:
     controller: dict = field(default_factory=lambda: CONTROLLER)
     events: list[Event] = field(default_factory=list)
     requests: list[dict] = field(default_factory=list)
+    # Parents whose last sync failed: requeued with backoff, so synced again later.
+    retry: set[tuple[str, str]] = field(default_factory=set)
 
     @property
     def child_kinds(self) -> list[str]:
@@ -91,10 +93,18 @@ class CompositeController:
             status, desired = self._call(parent, observed)
             desired = [self._own(parent, child) for child in desired]
         except SyncError as err:
-            self.events.append(Event("Warning", "SyncError", str(err)))
+            self._failed(namespace, name, str(err))
             return
-        self._manage(parent, observed, desired)
+        refused = self._manage(parent, observed, desired)
+        # The status is written even when a child write failed (syncParentObject:
+        # "continue to update status regardless"); the error then requeues.
         self._write_status(parent, status)
+        if refused:
+            self._failed(namespace, name, "; ".join(refused))
+
+    def _failed(self, namespace: str, name: str, message: str) -> None:
+        self.events.append(Event("Warning", "SyncError", message))
+        self.retry.add((namespace, name))
 
     def _claim(self, parent: dict) -> list[dict]:
         """Return the parent's children, adopting matching orphans and releasing the rest."""
@@ -166,18 +176,31 @@ class CompositeController:
             )
         return child
 
-    def _manage(self, parent: dict, observed: list[dict], desired: list[dict]) -> None:
+    def _manage(self, parent: dict, observed: list[dict], desired: list[dict]) -> list[str]:
+        """Create, update and delete children; return the refusals (the other writes proceed).
+
+        pkg/controller/common/manage_children.go: each child's write is tried,
+        404 and 409 are left to the next sync, and any other error is
+        collected and returned, failing the sync after the status is written.
+        """
         wanted = {_identity(child): child for child in desired}
+        refused = []
         for child in observed:
             if _identity(child) not in wanted and not child["metadata"].get("deletionTimestamp"):
                 self.store.delete(*_identity(child), by=BY)
         current = {_identity(child): child for child in observed}
         for key, child in wanted.items():
-            with _ignoring(404, 409):
-                if key in current:
-                    self._update(current[key], child)
-                else:
-                    self._create(parent, child)
+            try:
+                with _ignoring(404, 409):
+                    if key in current:
+                        self._update(current[key], child)
+                    else:
+                        self._create(parent, child)
+            except APIError as err:
+                refused.append(
+                    f"can't {'update' if key in current else 'create'} {key[0]} {key[2]}: {err}"
+                )
+        return refused
 
     def _create(self, parent: dict, child: dict) -> None:
         child["metadata"].setdefault("annotations", {})[LAST_APPLIED] = encode_last_applied(child)

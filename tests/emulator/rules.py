@@ -1,24 +1,96 @@
 """The API server's rules for the writes the emulated store takes, each from the Kubernetes source.
 
-A write goes through what the real server runs, in its order: defaulting,
-mutating admission (`admit_create`: the default StorageClass of a new
-claim), the strategy's validation (`object_errors`, plus `update_errors` on
-update: immutable fields, a claim's resize rules) and validating admission
-(`update_refusal`: growing a claim needs a StorageClass that allows
-expansion). Errors read as the API server writes them
-("<field>: Forbidden: <detail>").
+A write goes through what the real server runs, in its order: decoding
+(`decode`: quantities as the server stores them), defaulting, mutating
+admission (`admit_create`: the default StorageClass of a new claim), the
+registry's validation (`create_errors` or `update_errors`, each with
+`object_errors`: node ports, a Job's restartPolicy, immutable fields, a
+claim's resize rules) and validating admission (`update_refusal`: growing a
+claim needs a StorageClass that allows expansion). Errors read as the API
+server writes them ("<field>: Forbidden: <detail>").
 """
 
 import copy
 import json
 
-from hooks.quantity import parse_quantity
+from hooks.quantity import canonical_quantity, parse_quantity
 
 BETA_CLASS = "volume.beta.kubernetes.io/storage-class"
 DEFAULT_CLASS = "storageclass.kubernetes.io/is-default-class"
 BETA_DEFAULT_CLASS = "storageclass.beta.kubernetes.io/is-default-class"
 # pkg/features/kube_features.go: RecoverVolumeExpansionFailure is on by default from 1.32.
 RECOVER_EXPANSION_FAILURE_FROM = (1, 32)
+
+
+NODE_PORTS = range(30000, 32768)  # the API server's default --service-node-port-range
+NODE_PORT_TYPES = ("NodePort", "LoadBalancer")
+
+
+def decode(obj: dict) -> None:
+    """Store every quantity as the API server does: the text `Quantity.String()` prints.
+
+    The server decodes each quantity of a request through resource.Quantity's
+    UnmarshalJSON -> ParseQuantity and encodes it back with String()
+    (k8s.io/apimachinery pkg/api/resource/quantity.go), so `0.5` is stored as
+    `500m` and `1024Mi` as `1Gi`. hooks/quantity.py ports that code, and
+    tests/test_quantity.py holds it to the Go source's cases.
+    """
+    spec = obj.get("spec", {})
+    for quantities in (
+        *_container_quantities(spec.get("template", {}).get("spec", {})),
+        *(spec.get("resources", {}).get(kind) for kind in ("requests", "limits")),
+        obj.get("status", {}).get("capacity") if obj["kind"] == "PersistentVolumeClaim" else None,
+    ):
+        for name, value in (quantities or {}).items():
+            quantities[name] = canonical_quantity(value)
+
+
+def _container_quantities(pod: dict) -> list[dict | None]:
+    containers = pod.get("initContainers", []) + pod.get("containers", [])
+    return [c.get("resources", {}).get(kind) for c in containers for kind in ("requests", "limits")]
+
+
+def create_errors(store, obj: dict) -> list[str]:
+    """Return the field errors a create meets in the registry; [] if none (allocations made)."""
+    ports = _node_port_errors(store, None, obj) if obj["kind"] == "Service" else []
+    return object_errors(obj) + ports
+
+
+def _node_port_errors(store, old: dict | None, new: dict) -> list[str]:
+    """pkg/registry/core/service/storage/alloc.go: allocServiceNodePorts, txnUpdateNodePorts.
+
+    A node port belongs to one Service in the whole cluster: a port asked for
+    that another Service holds is refused; a NodePort or LoadBalancer port
+    that asks for none gets a free one (the real allocator picks at random;
+    this takes the lowest, so that tests stay deterministic). On update, a
+    port the Service already held stays its own (patchAllocatedValues).
+    """
+    spec = new["spec"]
+    if spec.get("type") not in NODE_PORT_TYPES:
+        return []
+    held = {
+        port.get("nodePort")
+        for service in store.list("Service")
+        if (service["metadata"]["namespace"], service["metadata"]["name"])
+        != (new["metadata"].get("namespace", "default"), new["metadata"]["name"])
+        for port in service["spec"].get("ports", [])
+    }
+    previous = {
+        p.get("port"): p.get("nodePort") for p in (old or {}).get("spec", {}).get("ports", [])
+    }
+    errors = []
+    for index, port in enumerate(spec.get("ports", [])):
+        if "nodePort" not in port and previous.get(port.get("port")) is not None:
+            port["nodePort"] = previous[port.get("port")]
+        if "nodePort" not in port:
+            port["nodePort"] = next(p for p in NODE_PORTS if p not in held)
+        elif port["nodePort"] in held:
+            errors.append(
+                f"spec.ports[{index}].nodePort: Invalid value: {port['nodePort']}: "
+                "provided port is already allocated"
+            )
+        held.add(port["nodePort"])
+    return errors
 
 
 def admit_create(store, obj: dict) -> None:
@@ -85,6 +157,10 @@ def update_errors(store, old: dict, new: dict) -> list[str]:
     """Return the field errors the strategy's update validation finds; [] if none."""
     check = _UPDATE_CHECKS.get(new["kind"])
     return object_errors(new) + (check(store, old, new) if check else [])
+
+
+def _service_errors(store, old: dict, new: dict) -> list[str]:
+    return _node_port_errors(store, old, new)
 
 
 def update_refusal(store, old: dict, new: dict) -> str | None:
@@ -224,6 +300,7 @@ def annotations(obj: dict) -> dict:
 
 
 _UPDATE_CHECKS = {
+    "Service": _service_errors,
     "Deployment": _deployment_errors,
     "Job": _job_errors,
     "PersistentVolumeClaim": _claim_errors,

@@ -80,6 +80,7 @@ class Store:
     def create(self, obj: dict, *, by: str) -> dict:
         """Store a new object as the API server would; 409 if the name is taken."""
         obj = copy.deepcopy(obj)
+        rules.decode(obj)
         key = _key(obj)
         if key in self._objects:
             raise APIError(409, f"{key[0]} {key[2]} already exists")
@@ -92,12 +93,13 @@ class Store:
         )
         fill_server_defaults(obj)
         rules.admit_create(self, obj)
-        _refuse_invalid(obj, rules.object_errors(obj))
+        _refuse_invalid(obj, rules.create_errors(self, obj))
         return self._write("create", obj, by)
 
     def update(self, obj: dict, *, by: str) -> dict:
         """Replace an object (status excluded), like a PUT; 404 or 409 as the API server says."""
         obj = copy.deepcopy(obj)
+        rules.decode(obj)
         stored = self._stored(obj)
         if obj["metadata"].get("resourceVersion") != stored["metadata"]["resourceVersion"]:
             raise APIError(409, f"{obj['kind']} {obj['metadata']['name']} was modified")
@@ -117,6 +119,7 @@ class Store:
         """Replace the status subresource only."""
         stored = self._stored(obj)
         stored["status"] = copy.deepcopy(status)
+        rules.decode(stored)
         return self._write("status", stored, by)
 
     def delete(self, kind: str, namespace: str, name: str, *, by: str) -> None:
@@ -174,14 +177,15 @@ def _spec_of(obj: dict) -> dict:
 def _check_update(store: Store, stored: dict, obj: dict) -> None:
     """Refuse an update as validation (422 Invalid), then validating admission (403), would."""
     _refuse_invalid(obj, rules.update_errors(store, stored, obj))
+    name = obj["metadata"]["name"]
     refusal = rules.update_refusal(store, stored, obj)
     if refusal:
         resource = f"{obj['kind'].lower()}s"
-        raise APIError(403, f'{resource} "{obj["metadata"]["name"]}" is forbidden: {refusal}')
+        raise APIError(403, f'{resource} "{name}" is forbidden: {refusal}')
 
 
 def _refuse_invalid(obj: dict, errors: list[str]) -> None:
-    """Raise the 422 the API server answers for field errors, worded as it words them."""
+    """Answer 422 Invalid as the API server words it, when validation found errors."""
     if errors:
         group = obj["apiVersion"].rpartition("/")[0].split(".")[0]
         kind = f"{obj['kind']}.{group}" if group else obj["kind"]

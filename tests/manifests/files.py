@@ -1,6 +1,5 @@
 """Load the project's manifests: as written in their files, or as kustomize builds them."""
 
-import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -8,11 +7,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests import golden as golden_answers
+
 ROOT = Path(__file__).parent.parent.parent
 INSTALL = ROOT / "metacontroller"
 SAMPLES = ROOT / "samples"
 METACONTROLLER_CRDS = ROOT / "tests" / "data" / "metacontroller-crds.yaml"
-GOLDEN = ROOT / "tests" / "golden"
 
 
 def parse_yaml(text: str) -> list[dict]:
@@ -78,9 +78,5 @@ def composite_controller() -> dict:
 
 
 def golden(case: str) -> tuple[dict, dict]:
-    """Return the recorded (request, response) of one golden case."""
-    folder = GOLDEN / case
-    return (
-        json.loads((folder / "request.json").read_text()),
-        json.loads((folder / "response.json").read_text()),
-    )
+    """Return one golden case's (request, recorded answer)."""
+    return golden_answers.request(case), golden_answers.answer(case)

@@ -14,7 +14,7 @@ from hooks.quantity import MAX_EXPONENT, QUANTITY, QuantityError, parse_quantity
 from hooks.spec import GROUP
 from tests import apiserver
 from tests.golden.cases import CASES
-from tests.kube_schemas import KUBERNETES_VERSIONS, schema_errors
+from tests.kube_schemas import KUBERNETES_VERSIONS, MINIMUM_VERSION, schema_errors
 from tests.manifests import files, openapi
 
 CRD = files.guestbook_crd()
@@ -410,12 +410,55 @@ def test_every_cel_rule_compiles_to_a_boolean_on_the_defaulted_sample():
         for rule in field.get("x-kubernetes-validations", [])
     ]
     assert rules, "the CRD has CEL rules"
+    checked = 0
     for path, rule in rules:
         value = defaulted
         for key in filter(None, path.split(".")):
-            value = value[key]
+            value = value.get(key) if isinstance(value, dict) else None
+        if value is None:
+            continue  # a rule applies only where its field is set (limits: never by default)
         # A transition rule compares with the value before an update: here, the same.
         assert openapi.rule_holds(rule, value, value) is True
+        checked += 1
+    assert checked >= len(rules) // 2
+
+
+# Kubernetes' validateContainerResourceName: what the CRD's rule can express of it.
+@pytest.mark.parametrize(
+    ("name", "valid"),
+    [
+        pytest.param("cpu", True, id="cpu"),
+        pytest.param("memory", True, id="memory"),
+        pytest.param("ephemeral-storage", True, id="ephemeral-storage"),
+        pytest.param("hugepages-2Mi", True, id="hugepages"),
+        pytest.param("example.com/gpu", True, id="extended"),
+        pytest.param("gpu", False, id="unprefixed-gpu"),
+        pytest.param("pods", False, id="quota-resource"),
+        pytest.param("storage", False, id="volume-resource"),
+    ],
+)
+def test_the_crd_and_the_hooks_agree_on_container_resource_names(name, valid):
+    resources = {"limits": {name: "2Mi"}, "requests": {"memory": "2Mi"}}
+    if name.startswith("hugepages-"):
+        resources["requests"][name] = "2Mi"
+    if "/" in name:
+        resources = {"limits": {name: 1}}
+    guestbook = guestbook_with({"redis": {"leader": {"resources": resources}}})
+
+    errors = openapi.errors(guestbook, SCHEMA)
+
+    assert (errors == []) is valid, errors
+    if valid:
+        spec.parse_spec(guestbook["spec"])
+    else:
+        assert errors == [
+            "spec.redis.leader.resources.limits: resource names are cpu, memory, "
+            "ephemeral-storage, hugepages-<size> or a domain-prefixed extended resource such "
+            "as example.com/gpu"
+        ]
+        with pytest.raises(spec.SpecError) as error:
+            spec.parse_spec(guestbook["spec"])
+        assert error.value.path == f"spec.redis.leader.resources.limits.{name}"
 
 
 def crd_accepts_quantity(value: object) -> bool:
@@ -600,3 +643,11 @@ def leaf_paths(value: object, path: str = "") -> list[str]:
     if isinstance(value, list):
         return [leaf for item in value for leaf in leaf_paths(item, f"{path}[]")]
     return [path.lstrip(".")]
+
+
+def test_the_readme_names_the_oldest_kubernetes_release_the_schemas_are_checked_against():
+    readme = (files.ROOT / "README.md").read_text()
+    oldest = ".".join(str(part) for part in MINIMUM_VERSION)
+
+    assert KUBERNETES_VERSIONS[0] == oldest
+    assert f"**Kubernetes {oldest} or newer.**" in readme

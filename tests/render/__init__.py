@@ -14,12 +14,6 @@ CASES = {
     "guestbook-full-json": ("samples/webapp_v1_guestbook_full.yaml", None, "json"),
     "observed-ready": ("tests/render/gb1.yaml", "samples/sync-request.json", "yaml"),
     "no-storage": ("tests/render/gb1-no-storage.yaml", None, "yaml"),
-    # A guestbook left on an emptyDir by an older operator: the claim, the copy Job.
-    "migration-starts": (
-        "tests/render/gb1.yaml",
-        "tests/golden/migration-starts/request.json",
-        "yaml",
-    ),
 }
 
 
