@@ -281,13 +281,31 @@ def test_a_failed_copy_keeps_the_leader_on_its_emptydir_until_the_job_is_deleted
 
 
 @pytest.mark.parametrize(
-    ("spec", "annotations"),
+    ("spec", "annotations", "stalled"),
     [
-        pytest.param({"frontend": {"replicas": -1}}, None, id="invalid-spec"),
-        pytest.param({}, {PAUSED_ANNOTATION: "true"}, id="paused"),
+        pytest.param(
+            {"frontend": {"replicas": -1}},
+            None,
+            ("InvalidSpec", "spec.frontend.replicas"),
+            id="invalid-spec",
+        ),
+        pytest.param(
+            storage(accessMode="ReadWriteMany"),
+            None,
+            ("InvalidSpec", "spec.redis.leader.storage.accessMode"),
+            id="unknown-access-mode",
+        ),
+        pytest.param(
+            storage(size="512Mi", storageClassName="other"),
+            {PAUSED_ANNOTATION: "true"},
+            ("MigrationFailed", f"kubectl delete job {JOB}"),
+            id="paused",
+        ),
     ],
 )
-def test_a_pause_or_an_invalid_spec_holds_the_claim_and_the_job(cluster, spec, annotations):
+def test_a_pause_or_an_invalid_spec_holds_the_claim_and_the_job(
+    cluster, spec, annotations, stalled
+):
     on_empty_dir(cluster, "first")
     cluster.failing_jobs.add(JOB)
     cluster.apply("gb1", {})
@@ -304,3 +322,6 @@ def test_a_pause_or_an_invalid_spec_holds_the_claim_and_the_job(cluster, spec, a
     assert changes_to_children(writes) == []
     assert cluster.children("gb1") == before
     assert cluster.entries(LEADER) == ["first"]
+    reason, named = stalled
+    assert conditions(cluster)["Stalled"] == ("True", reason)
+    assert named in message(cluster, "Stalled")
