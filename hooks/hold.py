@@ -20,13 +20,17 @@ def held_children(observed: Observed) -> list[dict]:
 
 
 def _held(child: dict) -> dict:
-    text = annotation(child)
+    return applied_object(child["kind"], child["metadata"]["name"], annotation(child))
+
+
+def applied_object(kind: str, name: str, text: str | None) -> dict:
+    """Return the object a child's last-applied annotation text holds, or raise HoldError."""
     if text is None:
         raise HoldError(
-            f"{child['kind']} {child['metadata']['name']} has no {LAST_APPLIED} annotation "
+            f"{kind} {name} has no {LAST_APPLIED} annotation "
             "(server-side apply, or an adopted object), so it cannot be held as it is"
         )
     try:
-        return last_applied(child, text)
+        return last_applied({"kind": kind, "metadata": {"name": name}}, text)
     except UnreadableError as err:
         raise HoldError(str(err)) from None

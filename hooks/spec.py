@@ -11,8 +11,10 @@ from types import MappingProxyType
 from typing import Any
 
 from hooks.describe import describe, shorten
+from hooks.observed import MAX_NAME_LENGTH, OBJECT_NAME
 from hooks.placement import FIELDS as PLACEMENT_FIELDS
 from hooks.placement import SOFT_SPREAD, SPREAD, frozen, placement_error
+from hooks.quantity import canonical_quantity
 from hooks.resources import KINDS as RESOURCE_KINDS
 from hooks.resources import ResourceError, container_resources, is_qualified_name
 
@@ -33,18 +35,23 @@ IMAGE_PATTERN = re.compile(r"\S+")
 IMAGE_MAX_LENGTH = 512
 # Kubernetes' DNS-1123 subdomain, the rule for object names and Ingress hosts;
 # an Ingress host may also be a wildcard "*.<subdomain>", but never an IP address.
-DNS_SUBDOMAIN = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*"
-OBJECT_NAME = re.compile(DNS_SUBDOMAIN)
-HOST = re.compile(rf"(\*\.)?{DNS_SUBDOMAIN}")
+HOST = re.compile(rf"(\*\.)?{OBJECT_NAME.pattern}")
 # What Go's net.ParseIP reads as IPv4 (leading zeros allowed); IPv6 has colons, no host does.
 IPV4 = re.compile(r"(0*(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}"
                   r"0*(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])")  # fmt: skip
-MAX_NAME_LENGTH = 253
 PATH_TYPES = ("Prefix", "ImplementationSpecific")
 INGRESS_PATH = "/"
 # The API server refuses these in a Prefix path (networking validation, validateHTTPIngressPath).
 BAD_PREFIX_PARTS = ("//", "/./", "/../", "%2f", "%2F")
 BAD_PREFIX_ENDS = ("/..", "/.")
+# Redis's appendfsync policies: fsync on every write, once a second, or never.
+APPEND_FSYNC = ("always", "everysec", "no")
+DEFAULT_APPEND_FSYNC = "everysec"
+ACCESS_MODES = ("ReadWriteOnce", "ReadWriteOncePod")
+DEFAULT_STORAGE_SIZE = "1Gi"
+# A positive whole number of Mi, Gi or Ti; six digits keep 999999Ti within the
+# API server's 64-bit quantities.
+STORAGE_SIZE = re.compile(r"[1-9][0-9]{0,5}(Mi|Gi|Ti)")
 
 
 @dataclass(frozen=True)
@@ -113,6 +120,16 @@ class IngressSpec:
 
 
 @dataclass(frozen=True)
+class Storage:
+    """The leader's volume claim; `size` is in the form the API server stores."""
+
+    enabled: bool
+    size: str
+    storage_class: str | None
+    access_mode: str
+
+
+@dataclass(frozen=True)
 class GuestbookSpec:
     """A fully defaulted, validated Guestbook spec."""
 
@@ -120,6 +137,8 @@ class GuestbookSpec:
     service: ServiceSpec
     leader: Tier
     follower: Tier
+    storage: Storage
+    append_fsync: str
     ingress: IngressSpec | None = None  # None: spec.frontend.ingress is absent
 
 
@@ -133,7 +152,9 @@ def parse_spec(raw: Any) -> GuestbookSpec:
     )
     redis = _object(spec.get("redis"), "spec.redis", ("leader", "follower"))
     leader = _object(
-        redis.get("leader"), "spec.redis.leader", ("image", "resources", *PLACEMENT_FIELDS)
+        redis.get("leader"),
+        "spec.redis.leader",
+        ("image", "resources", "appendFsync", "storage", *PLACEMENT_FIELDS),
     )
     follower = _object(
         redis.get("follower"),
@@ -161,6 +182,10 @@ def parse_spec(raw: Any) -> GuestbookSpec:
             replicas=_integer(follower, "replicas", "spec.redis.follower", FOLLOWER_REPLICAS),
             resources=_resources(follower, "spec.redis.follower"),
             placement=_placement(follower, "spec.redis.follower", spread=True),
+        ),
+        storage=_storage(leader.get("storage")),
+        append_fsync=_choice(
+            leader, "appendFsync", "spec.redis.leader", APPEND_FSYNC, DEFAULT_APPEND_FSYNC
         ),
     )
 
@@ -199,6 +224,57 @@ def _service(raw: Any) -> ServiceSpec:
         node_port=node_port,
         annotations=_annotations(service.get("annotations"), f"{path}.annotations"),
     )
+
+
+def _storage(raw: Any) -> Storage:
+    path = "spec.redis.leader.storage"
+    storage = _object(raw, path, ("enabled", "size", "storageClassName", "accessMode"))
+    enabled = _given(storage, "enabled", True)
+    if not isinstance(enabled, bool):
+        raise SpecError(f"{path}.enabled", f"must be true or false, got {describe(enabled)}")
+    size = _given(storage, "size", DEFAULT_STORAGE_SIZE)
+    if not isinstance(size, str) or not STORAGE_SIZE.fullmatch(size):
+        raise SpecError(
+            f"{path}.size",
+            "must be a positive whole number of Mi, Gi or Ti (at most six digits), "
+            f"got {describe(size) if not isinstance(size, str) else shorten(size)}",
+        )
+    storage_class = storage.get("storageClassName")
+    if storage_class is not None and not _is_class_name(storage_class):
+        raise SpecError(
+            f"{path}.storageClassName",
+            "must be a StorageClass name (lowercase letters, digits, '-' and '.', at most "
+            f"{MAX_NAME_LENGTH} characters), got {shorten(storage_class)}",
+        )
+    return Storage(
+        enabled=enabled,
+        size=canonical_quantity(size),
+        storage_class=storage_class,
+        access_mode=_choice(storage, "accessMode", path, ACCESS_MODES, ACCESS_MODES[0]),
+    )
+
+
+def _is_class_name(value: Any) -> bool:
+    return (
+        isinstance(value, str)
+        and len(value) <= MAX_NAME_LENGTH
+        and OBJECT_NAME.fullmatch(value) is not None
+    )
+
+
+def _choice(parent: dict, key: str, path: str, choices: tuple[str, ...], default: str) -> str:
+    value = _given(parent, key, default)
+    if value not in choices:
+        raise SpecError(
+            f"{path}.{key}", f"must be one of {', '.join(choices)}, got {shorten(value)}"
+        )
+    return value
+
+
+def _given(parent: dict, key: str, default: Any) -> Any:
+    """Return the field's value; absent and null both mean the default."""
+    value = parent.get(key)
+    return default if value is None else value
 
 
 def _object(raw: Any, path: str, fields: tuple[str, ...]) -> dict:

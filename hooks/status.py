@@ -11,8 +11,17 @@ from typing import NamedTuple
 
 from hooks.applied import is_applied
 from hooks.conditions import DEADLINE_EXCEEDED, Stall, Verdict, decide, stamp
+from hooks.migration import JOB_KIND, job_progress, job_stalls
 from hooks.names import FOLLOWER, FRONTEND, LEADER, child_name, selector
 from hooks.observed import Observed
+from hooks.storage import (
+    CLAIM_KIND,
+    claim_growth,
+    claim_phase,
+    claim_stalls,
+    observed_claim,
+    storage_status,
+)
 from hooks.url import frontend_url
 
 # The status key of each tier, in the order messages list them.
@@ -66,6 +75,9 @@ def compute_status(
     for key, component in TIERS.items():
         rollout = rollouts[component]
         status[key] = rollout.counts() if rollout else dict(NO_COUNTS)
+    claim = observed_claim(base, observed)
+    if claim is not None:
+        status["redisLeader"]["storage"] = storage_status(base, claim)
     url = frontend_url(observed, base, metadata.get("namespace"))
     if url is not None:
         status["url"] = url
@@ -75,7 +87,9 @@ def compute_status(
         for child in desired
         if (reason := _waiting_for(child, observed, by_name)) is not None
     ]
-    stalls = [
+    # A claim that cannot bind, or a failed copy, comes first: a leader waiting
+    # for either also passes its progress deadline in the end.
+    stalls = _storage_stalls(desired, observed) + [
         Stall(DEADLINE_EXCEEDED, f"Deployment {r.name} exceeded its progress deadline")
         for r in rollouts.values()
         if r is not None and r.deadline_exceeded
@@ -90,10 +104,29 @@ def _waiting_for(child: dict, observed: Observed, rollouts: dict[str, "Rollout"]
     live = observed.get(kind, name)
     if live is None:
         return "not created yet"
+    # A claim that has not grown says so, whether the resize runs or was refused.
+    if kind == CLAIM_KIND and (growth := claim_growth(live, child)) is not None:
+        return growth
     if not is_applied(live, child):
         return "update not yet applied"
+    if kind == CLAIM_KIND:
+        return claim_phase(live)
+    if kind == JOB_KIND:
+        return job_progress(live)
     rollout = rollouts.get(name) if kind == "Deployment" else None
     return None if rollout is None else _rolling_out(rollout, child)
+
+
+def _storage_stalls(desired: list[dict] | tuple[dict, ...], observed: Observed) -> list[Stall]:
+    """Return the stalls of the claim and the migration Job this sync returns, as observed."""
+    stalls = []
+    for child in desired:
+        live = observed.get(child["kind"], child["metadata"]["name"])
+        if live is not None and child["kind"] == CLAIM_KIND:
+            stalls += claim_stalls(live)
+        elif live is not None and child["kind"] == JOB_KIND:
+            stalls += job_stalls(live)
+    return stalls
 
 
 def _rolling_out(rollout: "Rollout", desired: dict) -> str | None:

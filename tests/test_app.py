@@ -24,7 +24,7 @@ def test_a_sync_request_gets_the_hooks_answer(client, sample_request):
     assert response.mimetype == JSON
     body = response.get_json()
     assert set(body) == {"status", "children"}
-    assert len(body["children"]) == 8
+    assert len(body["children"]) == 9
     assert {c["type"]: c["status"] for c in body["status"]["conditions"]}["Ready"] == "True"
 
 

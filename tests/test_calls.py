@@ -22,7 +22,7 @@ def answered(case: str) -> HookCall:
 )
 def test_an_answer_names_its_outcome_and_ready_status(case, outcome, ready):
     call = answered(case)
-    assert (call.outcome, call.ready, call.children) == (outcome, ready, 8)
+    assert (call.outcome, call.ready, call.children) == (outcome, ready, 9)
 
 
 def test_a_call_without_an_answer_is_an_error_with_no_ready_status():

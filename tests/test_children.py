@@ -2,8 +2,8 @@
 
 import pytest
 
-from hooks.children import build_children
-from hooks.spec import parse_spec
+from hooks.children import build_children, migration_job
+from hooks.spec import APPEND_FSYNC, parse_spec
 
 
 def children_of(spec: dict | None = None, base: str = "gb1") -> dict[tuple[str, str], dict]:
@@ -37,6 +37,7 @@ def test_children_come_in_the_order_of_the_design_table():
     built = build_children("gb1", parse_spec({}))
 
     assert [(c["kind"], c["metadata"]["name"]) for c in built] == [
+        ("PersistentVolumeClaim", "gb1-redis-leader-data"),
         ("Deployment", "gb1-redis-leader"),
         ("Service", "gb1-redis-leader"),
         ("Deployment", "gb1-redis-follower"),
@@ -413,3 +414,68 @@ def test_the_ingress_reaches_the_port_the_service_names_http_whatever_its_number
     [named] = children["Service", "gb1-frontend"]["spec"]["ports"]
     [path] = children["Ingress", "gb1-frontend"]["spec"]["rules"][0]["http"]["paths"]
     assert path["backend"]["service"]["port"] == {"name": named["name"]}
+
+
+def test_the_leader_runs_redis_with_its_aof_on_and_fsynced_as_the_spec_says():
+    for policy in APPEND_FSYNC:
+        leader = children_of({"redis": {"leader": {"appendFsync": policy}}})[
+            "Deployment", "gb1-redis-leader"
+        ]
+        assert container(leader)["args"] == [
+            "redis-server",
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            policy,
+        ]
+        assert container(leader)["volumeMounts"] == [{"name": "data", "mountPath": "/data"}]
+
+
+def test_the_leader_keeps_its_data_on_its_claim():
+    children = children_of()
+    leader = children["Deployment", "gb1-redis-leader"]
+    claim = children["PersistentVolumeClaim", "gb1-redis-leader-data"]
+
+    assert leader["spec"]["template"]["spec"]["volumes"] == [
+        {"name": "data", "persistentVolumeClaim": {"claimName": "gb1-redis-leader-data"}}
+    ]
+    assert claim["apiVersion"] == "v1"
+    assert claim["metadata"]["labels"] == leader["metadata"]["labels"]
+
+
+def test_without_storage_there_is_no_claim_and_the_leader_uses_an_emptydir():
+    children = children_of({"redis": {"leader": {"storage": {"enabled": False}}}})
+
+    assert [kind for kind, _ in children if kind == "PersistentVolumeClaim"] == []
+    leader = children["Deployment", "gb1-redis-leader"]
+    assert leader["spec"]["template"]["spec"]["volumes"] == [{"name": "data", "emptyDir": {}}]
+
+
+def test_the_migration_job_is_hardened_like_every_other_pod():
+    job = migration_job("gb1", parse_spec({"redis": {"leader": {"image": "redis:7.2"}}}).leader)
+    pod = job["spec"]["template"]["spec"]
+    (copier,) = pod["containers"]
+
+    assert job["apiVersion"] == "batch/v1"
+    assert job["metadata"]["name"] == "gb1-redis-migrate"
+    assert job["spec"]["backoffLimit"] == 3
+    assert pod["restartPolicy"] == "Never"
+    assert pod["automountServiceAccountToken"] is False
+    assert pod["enableServiceLinks"] is False
+    assert pod["securityContext"] == {"seccompProfile": {"type": "RuntimeDefault"}}
+    assert copier["securityContext"] == {"allowPrivilegeEscalation": False}
+    assert copier["resources"] == {"requests": {"cpu": "100m", "memory": "100Mi"}}
+    assert copier["image"] == "redis:7.2"
+    assert pod["volumes"] == [
+        {"name": "data", "persistentVolumeClaim": {"claimName": "gb1-redis-leader-data"}}
+    ]
+
+
+def test_the_migration_pods_never_carry_the_leaders_labels():
+    job = migration_job("gb1", parse_spec({}).leader)
+    leader = children_of()["Deployment", "gb1-redis-leader"]
+    leader_selector = leader["spec"]["selector"]["matchLabels"].items()
+
+    for labels in (job["metadata"]["labels"], job["spec"]["template"]["metadata"]["labels"]):
+        assert labels["app.kubernetes.io/component"] == "redis-migrate"
+        assert not leader_selector <= labels.items()

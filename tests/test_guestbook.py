@@ -34,7 +34,7 @@ def test_the_response_holds_only_status_and_children():
     response = answer(guestbook(), [])
 
     assert set(response) == {"status", "children"}
-    assert len(response["children"]) == 8
+    assert len(response["children"]) == 9
 
 
 def test_v1_and_v2_requests_get_the_same_answer():

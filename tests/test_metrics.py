@@ -56,7 +56,7 @@ def test_a_sync_counts_its_outcome_its_ready_status_and_its_children(
         (("ready", "True"),): float(ready == "True"),
         (("ready", "False"),): float(ready == "False"),
     }
-    assert samples["guestbook_hooks_sync_children_sum", ()] == 8
+    assert samples["guestbook_hooks_sync_children_sum", ()] == 9
     assert samples["guestbook_hooks_sync_children_count", ()] == 1
     assert samples["guestbook_hooks_requests_total", (("code", "200"), ("path", "/sync"))] == 1
     assert samples["guestbook_hooks_request_duration_seconds_count", (("path", "/sync"),)] == 1

@@ -19,7 +19,7 @@ from hooks.app import create_app
 from hooks.conditions import INVALID_SPEC
 from hooks.hold import LAST_APPLIED
 from hooks.names import base_name
-from hooks.spec import PAUSED_ANNOTATION, SERVICE_TYPES
+from hooks.spec import ACCESS_MODES, APPEND_FSYNC, PAUSED_ANNOTATION, SERVICE_TYPES, STORAGE_SIZE
 from tests.apiserver import converged, guestbook, sync_request
 from tests.kube_names import (
     is_dns_1035_label,
@@ -178,6 +178,24 @@ def tier(replicas: st.SearchStrategy | None) -> st.SearchStrategy:
     return st.fixed_dictionaries({}, optional=fields)
 
 
+storages = st.fixed_dictionaries(
+    {},
+    optional={
+        "enabled": st.booleans(),
+        "size": st.from_regex(STORAGE_SIZE, fullmatch=True),
+        "storageClassName": dns_label,
+        "accessMode": st.sampled_from(ACCESS_MODES),
+    },
+)
+leaders = st.builds(
+    lambda fields, more: {**fields, **more},
+    tier(None),
+    st.fixed_dictionaries(
+        {}, optional={"appendFsync": st.sampled_from(APPEND_FSYNC), "storage": storages}
+    ),
+)
+
+
 frontends = st.fixed_dictionaries(
     {},
     optional={
@@ -194,7 +212,7 @@ specs = st.fixed_dictionaries(
     optional={
         "frontend": frontends,
         "redis": st.fixed_dictionaries(
-            {}, optional={"leader": tier(None), "follower": tier(st.integers(0, 10))}
+            {}, optional={"leader": leaders, "follower": tier(st.integers(0, 10))}
         ),
     },
 )

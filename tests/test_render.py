@@ -9,9 +9,11 @@ import yaml
 
 from hooks import sync
 from hooks.applied import LAST_APPLIED
+from hooks.migration import COPY_SCRIPT
 from hooks.render import InputError, render_files
 from tests import golden
-from tests.golden.cases import NOW
+from tests.apiserver import guestbook
+from tests.golden.cases import NOW, before_storage
 from tests.kube_schemas import KUBERNETES_VERSIONS, schema_errors
 from tests.render import CASES, ROOT, golden_path, render_case
 
@@ -97,6 +99,21 @@ def test_observed_objects_as_a_kubectl_list_read_like_a_sync_request():
     expected = render_case("observed-ready")
     for observed in ("list.yaml", "docs.yaml"):
         assert render_files("gb1.yaml", observed, read=files.__getitem__, now=NOW) == expected
+
+
+def test_a_migration_previews_its_job_with_the_script_as_a_literal_block():
+    parent = yaml.safe_load((ROOT / "tests" / "render" / "gb1.yaml").read_text())
+    files = {
+        "gb1.yaml": yaml.safe_dump(parent),
+        "observed.yaml": yaml.safe_dump_all(before_storage(guestbook())),
+    }
+
+    output = render_files("gb1.yaml", "observed.yaml", read=files.__getitem__, now=NOW)
+
+    job = next(d for d in documents(output) if d["kind"] == "Job")
+    (container,) = job["spec"]["template"]["spec"]["containers"]
+    assert container["command"] == ["sh", "-c", COPY_SCRIPT]
+    assert "        - |\n          set -eu\n" in output
 
 
 def test_a_paused_new_guestbook_previews_no_children_and_says_it_is_paused():

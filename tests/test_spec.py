@@ -14,6 +14,7 @@ from hooks.spec import (
     PAUSED_ANNOTATION,
     IngressSpec,
     SpecError,
+    Storage,
     TlsSpec,
     is_paused,
     parse_spec,
@@ -45,6 +46,10 @@ def test_an_empty_spec_gets_every_default_of_the_contract(raw):
         assert plain(tier.resources) == requests
     assert (spec.service.type, spec.service.port, spec.service.node_port) == ("ClusterIP", 80, None)
     assert dict(spec.service.annotations) == {}
+    assert spec.storage == Storage(
+        enabled=True, size="1Gi", storage_class=None, access_mode="ReadWriteOnce"
+    )
+    assert spec.append_fsync == "everysec"
 
 
 def test_every_field_is_used_as_given():
@@ -66,6 +71,13 @@ def test_every_field_is_used_as_given():
                 "leader": {
                     "image": "example.com/redis:7",
                     "resources": {"limits": {"memory": "2Gi"}},
+                    "appendFsync": "always",
+                    "storage": {
+                        "enabled": False,
+                        "size": "20Gi",
+                        "storageClassName": "fast.ssd",
+                        "accessMode": "ReadWriteOncePod",
+                    },
                 },
                 "follower": {"image": "example.com/follower:7", "replicas": 10},
             },
@@ -86,6 +98,10 @@ def test_every_field_is_used_as_given():
     assert dict(spec.service.annotations) == {"example.com/team": "web"}
     assert spec.leader.image == "example.com/redis:7"
     assert plain(spec.leader.resources) == {"limits": {"memory": "2Gi"}}
+    assert spec.append_fsync == "always"
+    assert spec.storage == Storage(
+        enabled=False, size="20Gi", storage_class="fast.ssd", access_mode="ReadWriteOncePod"
+    )
     assert (spec.follower.image, spec.follower.replicas) == ("example.com/follower:7", 10)
     assert plain(spec.follower.resources) == plain(DEFAULT_RESOURCES)
 
@@ -210,7 +226,7 @@ def test_parsed_specs_cannot_be_changed():
         pytest.param(
             {"redis": {"leader": {"replicas": 2}}},
             "spec.redis.leader.replicas",
-            f"unknown field (known fields: image, resources, {PLACEMENT})",
+            f"unknown field (known fields: image, resources, appendFsync, storage, {PLACEMENT})",
             id="leader-replicas-are-fixed",
         ),
         pytest.param(
@@ -248,6 +264,56 @@ def test_parsed_specs_cannot_be_changed():
             "spec.redis.follower.resources.requests.memory",
             "must not exceed the limit 1Gi, got 2Gi",
             id="request-above-limit",
+        ),
+        pytest.param(
+            {"redis": {"leader": {"appendFsync": "sometimes"}}},
+            "spec.redis.leader.appendFsync",
+            "must be one of always, everysec, no, got 'sometimes'",
+            id="unknown-append-fsync",
+        ),
+        pytest.param(
+            {"redis": {"leader": {"storage": {"enabled": "yes"}}}},
+            "spec.redis.leader.storage.enabled",
+            "must be true or false, got the string 'yes'",
+            id="storage-enabled-a-string",
+        ),
+        pytest.param(
+            {"redis": {"leader": {"storage": {"size": "1.5Gi"}}}},
+            "spec.redis.leader.storage.size",
+            "must be a positive whole number of Mi, Gi or Ti (at most six digits), got '1.5Gi'",
+            id="size-not-whole",
+        ),
+        pytest.param(
+            {"redis": {"leader": {"storage": {"size": "0Mi"}}}},
+            "spec.redis.leader.storage.size",
+            "must be a positive whole number of Mi, Gi or Ti (at most six digits), got '0Mi'",
+            id="size-zero",
+        ),
+        pytest.param(
+            {"redis": {"leader": {"storage": {"size": 1073741824}}}},
+            "spec.redis.leader.storage.size",
+            "must be a positive whole number of Mi, Gi or Ti (at most six digits), "
+            "got the number 1073741824",
+            id="size-in-bytes",
+        ),
+        pytest.param(
+            {"redis": {"leader": {"storage": {"storageClassName": "Fast SSD"}}}},
+            "spec.redis.leader.storage.storageClassName",
+            "must be a StorageClass name (lowercase letters, digits, '-' and '.', at most 253 "
+            "characters), got 'Fast SSD'",
+            id="class-not-a-name",
+        ),
+        pytest.param(
+            {"redis": {"leader": {"storage": {"accessMode": "ReadWriteMany"}}}},
+            "spec.redis.leader.storage.accessMode",
+            "must be one of ReadWriteOnce, ReadWriteOncePod, got 'ReadWriteMany'",
+            id="access-mode-shared",
+        ),
+        pytest.param(
+            {"redis": {"leader": {"storage": {"class": "fast"}}}},
+            "spec.redis.leader.storage.class",
+            "unknown field (known fields: enabled, size, storageClassName, accessMode)",
+            id="storage-unknown-field",
         ),
     ],
 )
@@ -492,3 +558,19 @@ def test_a_bad_ingress_is_an_invalid_spec_naming_the_field(raw, path, problem):
 )
 def test_an_ingress_the_api_server_accepts_is_accepted(raw):
     assert parse_spec({"frontend": {"ingress": raw}}).ingress is not None
+
+
+@pytest.mark.parametrize(
+    ("size", "stored"),
+    [
+        ("1Gi", "1Gi"),
+        ("1024Mi", "1Gi"),
+        ("1536Mi", "1536Mi"),
+        ("2048Gi", "2Ti"),
+        ("1024Ti", "1Pi"),
+        ("524288Mi", "512Gi"),
+        ("999999Ti", "999999Ti"),
+    ],
+)
+def test_the_size_is_kept_as_the_api_server_stores_it(size, stored):
+    assert parse_spec({"redis": {"leader": {"storage": {"size": size}}}}).storage.size == stored

@@ -58,7 +58,8 @@ def test_nothing_observed_yet_reads_as_reconciling_with_zero_counts():
         "Stalled": ("False", "Progressing"),
     }
     assert status["conditions"][0]["message"] == (
-        "Waiting for Deployment gb1-redis-leader (not created yet), Service gb1-redis-leader "
+        "Waiting for PersistentVolumeClaim gb1-redis-leader-data (not created yet), "
+        "Deployment gb1-redis-leader (not created yet), Service gb1-redis-leader "
         "(not created yet), Deployment gb1-redis-follower (not created yet), Service "
         "gb1-redis-follower (not created yet), Deployment gb1-frontend (not created yet), Service "
         "gb1-frontend (not created yet), PodDisruptionBudget gb1-frontend (not created yet), "
@@ -73,7 +74,17 @@ def test_all_tiers_ready_reads_as_ready_and_converged():
 
     assert status["replicas"] == 3
     assert status["frontend"] == {"replicas": 3, "readyReplicas": 3, "updatedReplicas": 3}
-    assert status["redisLeader"] == {"replicas": 1, "readyReplicas": 1, "updatedReplicas": 1}
+    assert status["redisLeader"] == {
+        "replicas": 1,
+        "readyReplicas": 1,
+        "updatedReplicas": 1,
+        "storage": {
+            "claimName": "gb1-redis-leader-data",
+            "phase": "Bound",
+            "capacity": "1Gi",
+            "storageClassName": "standard",
+        },
+    }
     assert status["redisFollower"] == {"replicas": 2, "readyReplicas": 2, "updatedReplicas": 2}
     assert status["url"] == "http://gb1-frontend.demo.svc:80"
     assert status["selector"] == (
@@ -121,6 +132,7 @@ def one_tier_missing(parent):
         pytest.param(
             {},
             rolling_out,
+            "PersistentVolumeClaim gb1-redis-leader-data (Pending), "
             "Deployment gb1-redis-leader (0/1 ready, 1/1 updated)",
             id="rolling-out",
         ),
@@ -185,6 +197,41 @@ def test_a_deployment_past_its_progress_deadline_stalls_the_guestbook():
     assert status["conditions"][2]["message"] == (
         "Deployment gb1-frontend exceeded its progress deadline"
     )
+
+
+def test_a_claim_that_cannot_bind_is_named_before_the_leader_it_holds_back():
+    parent = guestbook()
+    observed = converged(parent, ready=False)
+    claim = next(c for c in observed if c["kind"] == "PersistentVolumeClaim")
+    del claim["spec"]["storageClassName"]  # a cluster without a default StorageClass
+    progressing = deployment(observed, "gb1-redis-leader")["status"]["conditions"][1]
+    progressing.update(status="False", reason="ProgressDeadlineExceeded")
+
+    status = status_for(parent, observed)
+
+    assert conditions(status)["Stalled"] == ("True", "NoStorageClass")
+    assert status["conditions"][2]["message"] == (
+        "PersistentVolumeClaim gb1-redis-leader-data is Pending without a StorageClass and the "
+        "cluster has no default one: set spec.redis.leader.storage.storageClassName, or mark a "
+        "StorageClass as the default; Deployment gb1-redis-leader exceeded its progress deadline"
+    )
+    assert status["redisLeader"]["storage"] == {
+        "claimName": "gb1-redis-leader-data",
+        "phase": "Pending",
+    }
+
+
+def test_a_paused_guestbook_still_reports_a_lost_claim():
+    parent = guestbook()
+    observed = converged(parent)
+    claim = next(c for c in observed if c["kind"] == "PersistentVolumeClaim")
+    claim["status"]["phase"] = "Lost"
+    held = build_children("gb1", parse_spec({}))
+
+    status = status_for(parent, observed, verdict=Verdict(paused=True), desired=held)
+
+    assert conditions(status)["Stalled"] == ("True", "VolumeLost")
+    assert conditions(status)["Paused"] == ("True", "PausedByAnnotation")
 
 
 def test_a_paused_guestbook_is_judged_on_the_children_it_holds():

@@ -25,11 +25,6 @@ def sample(name: str) -> dict:
     return guestbook
 
 
-def error_fields(errors: list[str]) -> list[str]:
-    """Return the fields that errors name, each once."""
-    return sorted({error.split(": ", 1)[0] for error in errors})
-
-
 def dotted_keys(path: str) -> str:
     """Write map keys the way the schema errors do: annotations[team] as annotations.team."""
     return re.sub(r"\[([^\]]+)\]", r".\1", path)
@@ -84,7 +79,7 @@ def test_samples_kustomization_builds_both_samples():
 def test_golden_parent_passes_the_crd_unless_made_to_fail_it(case):
     request, _ = files.golden(case)
     expected = [REFUSED_GOLDEN_PARENTS[case]] if case in REFUSED_GOLDEN_PARENTS else []
-    assert error_fields(openapi.errors(request["parent"], SCHEMA)) == expected
+    assert openapi.error_fields(openapi.errors(request["parent"], SCHEMA)) == expected
 
 
 def with_field(path: str, value: object) -> dict:
@@ -121,7 +116,7 @@ def with_field(path: str, value: object) -> dict:
 def test_bad_guestbook_is_refused_by_the_crd_and_the_hooks_naming_the_field(path, value):
     guestbook = with_field(path, value)
     errors = openapi.errors(guestbook, SCHEMA)
-    assert error_fields(errors) == [path], errors
+    assert openapi.error_fields(errors) == [path], errors
     with pytest.raises(SpecError) as error:
         parse_spec(guestbook["spec"])
     assert dotted_keys(error.value.path) == path
@@ -143,4 +138,4 @@ def test_node_port_with_node_port_service_is_accepted():
 def test_name_that_would_need_hashing_is_refused(name):
     guestbook = sample("webapp_v1_guestbook.yaml")
     guestbook["metadata"]["name"] = name
-    assert error_fields(openapi.errors(guestbook, SCHEMA)) == ["metadata.name"]
+    assert openapi.error_fields(openapi.errors(guestbook, SCHEMA)) == ["metadata.name"]

@@ -13,6 +13,7 @@ CASES = {
     "guestbook-full": ("samples/webapp_v1_guestbook_full.yaml", None, "yaml"),
     "guestbook-full-json": ("samples/webapp_v1_guestbook_full.yaml", None, "json"),
     "observed-ready": ("tests/render/gb1.yaml", "samples/sync-request.json", "yaml"),
+    "no-storage": ("tests/render/gb1-no-storage.yaml", None, "yaml"),
 }
 
 
