@@ -331,3 +331,18 @@ def test_the_job_runs_the_script_with_what_it_reads_from_its_environment():
         "REDIS_DATA_DIR": "/data",
     }
     assert {"name": "data", "mountPath": "/data"} in container["volumeMounts"]
+
+
+def test_the_copy_runs_where_the_leader_may_run():
+    placement = {
+        "nodeSelector": {"example.com/pool": "data"},
+        "tolerations": [{"key": "example.com/pool", "operator": "Exists"}],
+        "priorityClassName": "guestbook-data",
+        "imagePullSecrets": [{"name": "mirror"}],
+    }
+    leader = parse_spec({"redis": {"leader": placement}}).leader
+
+    pod = migration_job("gb1", leader)["spec"]["template"]["spec"]
+
+    assert {field: pod[field] for field in placement} == placement
+    assert "topologySpreadConstraints" not in pod  # the leader has none, nor does its copy
