@@ -123,19 +123,22 @@ def gunicorn(
         )
     server = Server(process, port, output)
     try:
-        _wait_until_serving(server)
+        _wait_until_serving(server, workers)
         yield server
     finally:
         server.stop()
 
 
-def _wait_until_serving(server: Server) -> None:
+def _wait_until_serving(server: Server, workers: int) -> None:
+    # One worker answers /healthz before the master has forked the others: a
+    # test that compares worker ids must start once every one of them runs.
     deadline = time.monotonic() + START_LIMIT_SECONDS
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise AssertionError(f"gunicorn exited at start:\n{server.output.read_text()}")
         with contextlib.suppress(OSError):
-            if server.request("GET", "/healthz").status == 200:
+            answering = server.request("GET", "/healthz").status == 200
+            if answering and len(worker_pids(server.process)) == workers:
                 return
         time.sleep(0.05)
     raise AssertionError(f"gunicorn did not answer in time:\n{server.output.read_text()}")
