@@ -11,7 +11,6 @@ from typing import Any
 
 import orjson
 from flask import Flask, Response, current_app, g, request
-from flask.json.provider import JSONProvider
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, RequestTimeout
 
 from hooks.calls import UNMATCHED_ROUTE, HookCall
@@ -32,20 +31,6 @@ DEFAULTS = {
 PROBE_PARENT = {"metadata": {"name": "readiness-probe", "namespace": "default"}}
 
 
-class OrjsonProvider(JSONProvider):
-    """Flask's JSON through orjson: strict parsing (no NaN), fast, sorted output."""
-
-    def dumps(self, obj: Any, **kwargs: Any) -> str:
-        return orjson.dumps(obj, option=JSON_OPTIONS).decode()
-
-    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
-        return orjson.loads(s)
-
-    def response(self, *args: Any, **kwargs: Any) -> Response:
-        obj = self._prepare_response_obj(args, kwargs)
-        return _json_response(obj)
-
-
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Return the hook server: defaults, then HOOKS_* environment variables, then `config`."""
     app = Flask(__name__)
@@ -53,7 +38,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("HOOKS")
     if config is not None:
         app.config.from_mapping(config)
-    app.json = OrjsonProvider(app)
     app.add_url_rule("/sync", "sync", _sync_hook, methods=["POST"])
     app.add_url_rule("/healthz", "healthz", _healthz, methods=["GET"])
     app.add_url_rule("/readyz", "readyz", _readyz, methods=["GET"])
