@@ -11,11 +11,9 @@ Two modes, chosen once per app by the environment:
 """
 
 import os
-from collections.abc import Iterable
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, PlatformCollector, values
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.multiprocess import MultiProcessCollector
 
@@ -75,7 +73,6 @@ class Metrics:
         self._ready = {ready: self.ready.labels(ready) for ready in READY_STATES}
         self._routes: dict[tuple[str, int], tuple] = {}
         if registry is not None:
-            ServerProcessCollector(os.getpid, registry)
             PlatformCollector(registry)
 
     @classmethod
@@ -122,100 +119,5 @@ class Metrics:
         # A fresh registry per scrape reads the files of every worker as they are now.
         registry = CollectorRegistry()
         MultiProcessCollector(registry, path=self.multiproc_dir)
-        # The gunicorn master is every worker's parent: report the whole server.
-        ServerProcessCollector(os.getppid, registry)
         PlatformCollector(registry)
         return registry
-
-
-class ServerProcessCollector:
-    """The usual process_* metrics, for a process and its children added up.
-
-    prometheus_client's ProcessCollector sees one process; under gunicorn the
-    server is the master plus its workers. CPU time counts the master's reaped
-    children too, so it keeps growing when a worker is replaced.
-    """
-
-    def __init__(self, root_pid, registry: CollectorRegistry, proc: str = "/proc") -> None:
-        self._root_pid = root_pid
-        self._proc = Path(proc)
-        self._ticks = os.sysconf("SC_CLK_TCK")
-        self._page = os.sysconf("SC_PAGE_SIZE")
-        registry.register(self)
-
-    def collect(self) -> Iterable[Metric]:
-        """Yield CPU, memory, file descriptor and start-time metrics of the process tree."""
-        root = str(self._root_pid())
-        try:
-            root_stat = self._stat(root)
-            pids = [root, *self._children(root)]
-            stats = [root_stat, *(self._stat_or_none(pid) for pid in pids[1:])]
-            boot = self._boot_time()
-            max_fds = self._max_fds(root)
-        except OSError:
-            return  # no /proc: report nothing rather than fail the scrape
-        live = [(pid, stat) for pid, stat in zip(pids, stats, strict=True) if stat is not None]
-        # Fields of /proc/PID/stat after the command: 11 utime, 12 stime, 13 cutime,
-        # 14 cstime, 19 starttime, 20 vsize, 21 rss (pages).
-        cpu = float(root_stat[13]) + float(root_stat[14])
-        cpu += sum(float(stat[11]) + float(stat[12]) for _, stat in live)
-        yield CounterMetricFamily(
-            "process_cpu_seconds_total",
-            "Total user and system CPU time of the server's processes, in seconds",
-            value=cpu / self._ticks,
-        )
-        yield _gauge(
-            "virtual_memory_bytes", "Virtual memory size", sum(int(s[20]) for _, s in live)
-        )
-        yield _gauge(
-            "resident_memory_bytes",
-            "Resident memory size",
-            sum(int(s[21]) for _, s in live) * self._page,
-        )
-        yield _gauge(
-            "start_time_seconds",
-            "Start time of the server since the Unix epoch, in seconds",
-            boot + float(root_stat[19]) / self._ticks,
-        )
-        yield _gauge("open_fds", "Open file descriptors", sum(self._fds(pid) for pid, _ in live))
-        yield _gauge("max_fds", "Maximum number of open file descriptors", max_fds)
-
-    def _stat(self, pid: str) -> list[bytes]:
-        text = (self._proc / pid / "stat").read_bytes()
-        # The command may hold spaces and parentheses; the fields start after the last ")".
-        return text.rpartition(b")")[2].split()
-
-    def _stat_or_none(self, pid: str) -> list[bytes] | None:
-        try:
-            return self._stat(pid)
-        except OSError:
-            return None  # exited since it was listed
-
-    def _children(self, pid: str) -> list[str]:
-        children = []
-        for task in (self._proc / pid / "task").iterdir():
-            children.extend((task / "children").read_text().split())
-        return children
-
-    def _fds(self, pid: str) -> int:
-        try:
-            return sum(1 for _ in (self._proc / pid / "fd").iterdir())
-        except OSError:
-            return 0
-
-    def _boot_time(self) -> float:
-        for line in (self._proc / "stat").read_text().splitlines():
-            if line.startswith("btime "):
-                return float(line.split()[1])
-        raise OSError("no btime in /proc/stat")
-
-    def _max_fds(self, pid: str) -> float:
-        for line in (self._proc / pid / "limits").read_text().splitlines():
-            if line.startswith("Max open files"):
-                soft = line.split()[3]
-                return float("inf") if soft == "unlimited" else float(soft)
-        raise OSError("no open-files limit in /proc/PID/limits")
-
-
-def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:
-    return GaugeMetricFamily(f"process_{name}", documentation, value=value)

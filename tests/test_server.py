@@ -84,22 +84,6 @@ def test_counts_left_by_an_earlier_server_are_dropped_at_start(tmp_path, sample_
         assert synced(scrape(server)) == 1
 
 
-def test_process_metrics_describe_the_whole_server_from_its_master(tmp_path):
-    proc = Path("/proc")
-    with gunicorn(tmp_path) as server:
-        samples = scrape(server)
-        stat = (proc / str(server.process.pid) / "stat").read_text()
-    boot = next(
-        float(line.split()[1])
-        for line in (proc / "stat").read_text().splitlines()
-        if line.startswith("btime ")
-    )
-    started = int(stat.rpartition(")")[2].split()[19]) / os.sysconf("SC_CLK_TCK")
-    assert samples[("process_start_time_seconds", ())] == pytest.approx(boot + started)
-    assert samples[("process_resident_memory_bytes", ())] > 0
-    assert samples[("process_open_fds", ())] > 0
-
-
 def test_every_line_gunicorn_writes_is_one_json_record(tmp_path, sample_request):
     with gunicorn(tmp_path, env={"LOG_LEVEL": "debug"}) as server:
         server.request("POST", "/sync", json.dumps(sample_request).encode())
