@@ -79,8 +79,9 @@ class Metrics:
     def from_environment(cls) -> "Metrics":
         """Return the metrics in the mode PROMETHEUS_MULTIPROC_DIR selects."""
         multiproc_dir = os.environ.get(MULTIPROC_ENV) or None
-        # prometheus_client picks its storage once, when first imported.
-        if bool(multiproc_dir) != bool(getattr(values.ValueClass, "_multiprocess", False)):
+        # prometheus_client picks its storage once, when first imported: values in
+        # memory (MutexValue) or in files shared by the workers.
+        if bool(multiproc_dir) == (values.ValueClass is values.MutexValue):
             raise RuntimeError(
                 f"{MULTIPROC_ENV} was changed after prometheus_client was imported; set it "
                 "before the server starts"
