@@ -8,7 +8,6 @@ FRONTEND = "frontend"
 LEADER = "redis-leader"
 FOLLOWER = "redis-follower"
 REDIS = "redis"  # the NetworkPolicy that guards both Redis tiers
-COMPONENTS = (LEADER, FOLLOWER, FRONTEND, REDIS)
 
 NAME_LABEL = "app.kubernetes.io/name"
 INSTANCE_LABEL = "app.kubernetes.io/instance"
