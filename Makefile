@@ -30,7 +30,7 @@ test: $(BIN)/.installed ## Run every test
 	$(BIN)/python -m pytest
 
 .PHONY: manifests-check
-manifests-check: $(BIN)/.installed ## Check metacontroller/, samples/, the Dockerfile and all YAML, offline
+manifests-check: $(BIN)/.installed ## Check metacontroller/, samples/ and the Dockerfile, offline
 	$(BIN)/python -m pytest tests/manifests
 
 .PHONY: image
@@ -38,9 +38,11 @@ image: ## Build the hooks image IMAGE (needs Docker; default guestbook-hooks:VER
 	docker build --tag $(IMAGE) .
 
 .PHONY: lint
-lint: $(BIN)/.installed ## Check style and formatting
+lint: $(BIN)/.installed ## Lint the Python (ruff), every YAML file (yamllint) and the Dockerfile (hadolint)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/yamllint --strict .
+	$(BIN)/hadolint Dockerfile
 
 .PHONY: format
 format: $(BIN)/.installed ## Rewrite code in the house format
