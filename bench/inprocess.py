@@ -7,7 +7,8 @@ from collections.abc import Callable
 import orjson
 
 from hooks import finalize, sync
-from hooks.app import JSON_OPTIONS, hook_answer
+from hooks.app import hook_answer
+from hooks.desired import JSON_OPTIONS
 from hooks.observed import read_request
 
 

@@ -34,6 +34,7 @@ class Server:
     process: subprocess.Popen
     port: int
     output: Path
+    terminated: bool = False
 
     @property
     def url(self) -> str:
@@ -60,10 +61,27 @@ class Server:
         """Return the log lines parsed as JSON; a line that is not JSON fails the test."""
         return [json.loads(line) for line in self.log_lines()]
 
+    def wait_until(self, ready: Callable[["Server"], bool]) -> None:
+        """Wait until ready(server) is true; fail with the server's output if it exits first."""
+        deadline = time.monotonic() + START_LIMIT_SECONDS
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"server exited at start:\n{_tail(self.output)}")
+            with contextlib.suppress(OSError):
+                if ready(self):
+                    return
+            time.sleep(0.05)
+        raise AssertionError(f"server did not answer in time:\n{_tail(self.output)}")
+
+    def terminate(self) -> None:
+        """Send SIGTERM, once, so that several servers can stop together."""
+        if self.process.poll() is None and not self.terminated:
+            self.process.send_signal(signal.SIGTERM)
+            self.terminated = True
+
     def stop(self) -> int:
         """Send SIGTERM and return the exit code, killing the server if it hangs."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+        self.terminate()
         try:
             return self.process.wait(STOP_LIMIT_SECONDS)
         except subprocess.TimeoutExpired:
@@ -77,20 +95,13 @@ def answers_healthz(server: Server) -> bool:
     return server.request("GET", "/healthz").status == 200
 
 
-@contextlib.contextmanager
-def serving(
-    command: list[str],
-    output: Path,
-    *,
-    env: dict[str, str | None] | None = None,
-    ready: Callable[[Server], bool] = answers_healthz,
-) -> Iterator[Server]:
-    """Run `command` with HOST and PORT set (env values of None are unset) until the block ends.
+Launch = tuple[list[str], Path, dict[str, str | None]]  # command, output file, environment
 
-    The block starts once ready(server) is true; the server is stopped after it.
-    """
+
+def start(command: list[str], output: Path, env: dict[str, str | None]) -> Server:
+    """Start `command` ({port} filled in) with HOST and PORT set; env values of None are unset."""
     port = free_port()
-    environment = {**os.environ, "HOST": HOST, "PORT": str(port), **(env or {})}
+    environment = {**os.environ, "HOST": HOST, "PORT": str(port), **env}
     with output.open("ab") as sink:
         process = subprocess.Popen(
             [part.format(port=port) for part in command],
@@ -99,24 +110,30 @@ def serving(
             stdout=sink,
             stderr=subprocess.STDOUT,
         )
-    server = Server(process, port, output)
+    return Server(process, port, output)
+
+
+@contextlib.contextmanager
+def serving(
+    launch: Launch, *, ready: Callable[[Server], bool] = answers_healthz
+) -> Iterator[Server]:
+    """Run a server until the block ends, which starts once ready(server) is true."""
+    server = start(*launch)
     try:
-        _wait_until_ready(server, ready)
+        server.wait_until(ready)
         yield server
     finally:
         server.stop()
 
 
-@contextlib.contextmanager
-def gunicorn(
+def gunicorn_launch(
     folder: Path,
     *,
     app: str | None = None,
     env: dict[str, str | None] | None = None,
     workers: int | None = 2,
-    ready: Callable[[Server], bool] = answers_healthz,
-) -> Iterator[Server]:
-    """Run gunicorn with gunicorn.conf.py, its output in folder/server.log, until the block ends.
+) -> Launch:
+    """Return how to run gunicorn with gunicorn.conf.py, its output in folder/server.log.
 
     `workers=None` keeps gunicorn.conf.py's default, one worker per core.
     """
@@ -125,9 +142,18 @@ def gunicorn(
         "PROMETHEUS_MULTIPROC_DIR": str(folder / "metrics"),
         **(env or {}),
     }
-    command = [*GUNICORN, *([app] if app else [])]
-    with serving(command, folder / "server.log", env=settings, ready=ready) as server:
-        yield server
+    return [*GUNICORN, *([app] if app else [])], folder / "server.log", settings
+
+
+def gunicorn(
+    folder: Path,
+    *,
+    app: str | None = None,
+    env: dict[str, str | None] | None = None,
+    workers: int | None = 2,
+) -> contextlib.AbstractContextManager[Server]:
+    """Run gunicorn with gunicorn.conf.py until the block ends, which starts once it is healthy."""
+    return serving(gunicorn_launch(folder, app=app, env=env, workers=workers))
 
 
 def free_port() -> int:
@@ -174,18 +200,6 @@ def wait_for(condition: Callable[[], bool], what: str) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"{what} never happened")
         time.sleep(0.02)
-
-
-def _wait_until_ready(server: Server, ready: Callable[[Server], bool]) -> None:
-    deadline = time.monotonic() + START_LIMIT_SECONDS
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise AssertionError(f"server exited at start:\n{_tail(server.output)}")
-        with contextlib.suppress(OSError):
-            if ready(server):
-                return
-        time.sleep(0.05)
-    raise AssertionError(f"server did not answer in time:\n{_tail(server.output)}")
 
 
 def _tail(output: Path, lines: int = 40) -> str:
