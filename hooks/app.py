@@ -77,7 +77,8 @@ def hook_answer(hook: HookRequest) -> tuple[dict, dict]:
 
 def _read_json_body() -> Any:
     limit = _body_limit()
-    if request.content_length is not None and request.content_length > limit:
+    announced = request.content_length
+    if announced is not None and announced > limit:
         raise RequestEntityTooLarge()
     # Read one byte past the limit: Werkzeug would cut an over-long chunked body
     # short without a word, and a cut body must never be parsed as a whole one.
@@ -86,9 +87,9 @@ def _read_json_body() -> Any:
         raise RequestEntityTooLarge()
     # Gunicorn hands over whatever arrived before the client closed: a body
     # shorter than its Content-Length is a cut body too.
-    if request.content_length is not None and len(body) < request.content_length:
+    if announced is not None and len(body) < announced:
         raise RequestError(
-            f"request body ended after {len(body)} of the {request.content_length} bytes "
+            f"request body ended after {len(body)} of the {announced} bytes "
             "its Content-Length announced"
         )
     try:
@@ -103,6 +104,9 @@ def _read_body(size: int) -> bytes:
     client = request.environ.get("gunicorn.socket")
     if client is not None:
         client.settimeout(seconds)
+    # Under gunicorn, request.stream is gunicorn's own body reader (it sets
+    # wsgi.input_terminated and there is no MAX_CONTENT_LENGTH), and
+    # request.get_data() would be this same read() plus a cached copy.
     try:
         return request.stream.read(size)
     except HTTPException:

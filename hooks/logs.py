@@ -107,7 +107,13 @@ def log_call(call: HookCall) -> None:
         value = getattr(call, key)
         if value is not None:
             fields[key] = value
-    LOGGER.log(level, _message(call), exc_info=call.exception, extra=fields)
+    error = call.exception
+    exc_info = None if error is None else (type(error), error, error.__traceback__)
+    # Logger.log() would also walk the stack to find the caller's file and line,
+    # which no line shows: make the record and hand it to the handlers directly.
+    LOGGER.handle(
+        LOGGER.makeRecord(LOGGER.name, level, "", 0, _message(call), (), exc_info, extra=fields)
+    )
 
 
 def _level(call: HookCall) -> int:
