@@ -154,8 +154,9 @@ def test_counts_left_by_an_earlier_server_are_dropped_at_start(tmp_path, sample_
         [
             sys.executable,
             "-c",
-            "from hooks.metrics import Metrics; "
-            "Metrics.from_environment().requests.labels('/sync', '200').inc(1000)",
+            "from hooks.calls import HookCall; from hooks.metrics import Metrics; "
+            "metrics = Metrics.from_environment(); "
+            "[metrics.observe(HookCall('POST', '/sync', '/sync', 200, 0.001)) for _ in range(9)]",
         ],
         cwd=ROOT,
         env=stale,
