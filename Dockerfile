@@ -1,4 +1,4 @@
-# The hook server image: `make image` builds it; metacontroller/ deploys it.
+# The hook server image: `make docker-build IMG=...` builds it; `make deploy IMG=...` runs it.
 FROM python:3.11-slim-bookworm
 
 # No .pyc writes at run time (the root filesystem is read-only), logs unbuffered.

@@ -8,50 +8,108 @@ else would make Metacontroller's three-way merge see a difference on every sync.
 
 from collections.abc import Callable
 
+from hooks.migration import (
+    COPY_SCRIPT,
+    NOTHING_OBSERVED,
+    Migration,
+    held_job,
+    held_leader,
+    plan,
+)
 from hooks.names import (
     COMPONENT_LABEL,
     FOLLOWER,
     FRONTEND,
     LEADER,
+    MIGRATE,
     REDIS,
     child_name,
     instance_labels,
     labels,
     selector_labels,
 )
-from hooks.spec import GuestbookSpec, Tier
+from hooks.placement import pod_placement
+from hooks.spec import DEFAULT_RESOURCES, GuestbookSpec, Tier
+from hooks.storage import Claim, claim_name, claim_spec
 
 REDIS_PORT = 6379
 REDIS_PORT_NAME = "redis"
 HTTP_PORT = 80
 HTTP_PORT_NAME = "http"
 PDB_MIN_REPLICAS = 2  # below two replicas, maxUnavailable 1 would block every drain
+TLS_SUFFIX = "-tls"  # the default certificate Secret: <base>-frontend-tls
+DATA_VOLUME = "data"
+DATA_PATH = "/data"  # the official redis images' working directory
+# A failed copy is retried a few times (a leader that was briefly unreachable),
+# then left for a person to read its logs.
+MIGRATION_BACKOFF_LIMIT = 3
 
 
-def build_children(base: str, spec: GuestbookSpec) -> list[dict]:
-    """Return every desired child, in the order of DESIGN.md's table."""
-    children = [
-        redis_leader_deployment(base, spec.leader),
+def build_children(
+    base: str,
+    spec: GuestbookSpec,
+    claim: Claim | None = None,
+    migration: Migration = NOTHING_OBSERVED,
+) -> list[dict]:
+    """Return every desired child, in the order of DESIGN.md's table.
+
+    `claim` and `migration` are the observed facts of the leader's claim,
+    Deployment and Job (hooks/storage.py, hooks/migration.py); a new guestbook has none.
+    """
+    # A claim once observed is kept, and the leader on it, whatever a request says.
+    on_claim = spec.storage.enabled or claim is not None
+    steps = plan(migration) if on_claim else None
+    children = []
+    if on_claim:
+        children.append(leader_claim(base, claim_spec(spec.storage, claim)))
+    if steps is not None and steps.hold_leader:
+        children.append(held_leader(base, migration))
+    else:
+        children.append(redis_leader_deployment(base, spec, on_claim=on_claim))
+    children += [
         redis_service(base, LEADER),
         redis_follower_deployment(base, spec.follower),
         redis_service(base, FOLLOWER),
         frontend_deployment(base, spec),
         frontend_service(base, spec),
     ]
+    if spec.ingress is not None and spec.ingress.enabled:
+        children.append(frontend_ingress(base, spec))
     if spec.frontend.replicas >= PDB_MIN_REPLICAS:
         children.append(frontend_disruption_budget(base))
-    children.append(redis_network_policy(base))
+    job = steps.job if steps is not None else "none"
+    children.append(redis_network_policy(base, migrating=job != "none"))
+    if job == "new":
+        children.append(migration_job(base, spec.leader))
+    elif job == "held":
+        children.append(held_job(base, migration))
     return children
 
 
-def redis_leader_deployment(base: str, tier: Tier) -> dict:
+def leader_claim(base: str, spec: dict) -> dict:
+    """Return the leader's PersistentVolumeClaim with the spec the claim rules chose."""
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": claim_name(base), "labels": labels(base, LEADER)},
+        "spec": spec,
+    }
+
+
+def redis_leader_deployment(base: str, spec: GuestbookSpec, *, on_claim: bool) -> dict:
     """Return the single-replica Redis leader; Recreate, so two leaders never run at once."""
-    container = _container("leader", tier, _redis_port(), _redis_probes())
-    container["volumeMounts"] = [{"name": "data", "mountPath": "/data"}]
-    deployment = _deployment(base, LEADER, tier.replicas, container)
+    container = _container("leader", spec.leader, _redis_port(), _redis_probes())
+    # Every write is appended to the AOF, fsynced as the spec says: on a claim,
+    # a rescheduled pod loses at most that last interval.
+    container["args"] = ["redis-server", "--appendonly", "yes", "--appendfsync", spec.append_fsync]
+    container["volumeMounts"] = [{"name": DATA_VOLUME, "mountPath": DATA_PATH}]
+    deployment = _deployment(base, LEADER, spec.leader, container)
     deployment["spec"]["strategy"] = {"type": "Recreate"}
-    # The data outlives a container restart (a failed liveness probe), not the pod.
-    deployment["spec"]["template"]["spec"]["volumes"] = [{"name": "data", "emptyDir": {}}]
+    # Without a claim the data outlives a container restart (a failed liveness probe), not the pod.
+    source = (
+        {"persistentVolumeClaim": {"claimName": claim_name(base)}} if on_claim else {"emptyDir": {}}
+    )
+    deployment["spec"]["template"]["spec"]["volumes"] = [{"name": DATA_VOLUME, **source}]
     return deployment
 
 
@@ -59,7 +117,7 @@ def redis_follower_deployment(base: str, tier: Tier) -> dict:
     """Return the Redis followers, replicating from this guestbook's leader."""
     container = _container("follower", tier, _redis_port(), _redis_probes())
     container["env"] = _host_env(base, leader=LEADER)
-    return _deployment(base, FOLLOWER, tier.replicas, container)
+    return _deployment(base, FOLLOWER, tier, container)
 
 
 def frontend_deployment(base: str, spec: GuestbookSpec) -> dict:
@@ -68,7 +126,7 @@ def frontend_deployment(base: str, spec: GuestbookSpec) -> dict:
     readers = FOLLOWER if spec.follower.replicas > 0 else LEADER
     container = _container("php-redis", spec.frontend, _http_port(), _http_probes())
     container["env"] = _host_env(base, leader=LEADER, follower=readers)
-    return _deployment(base, FRONTEND, spec.frontend.replicas, container)
+    return _deployment(base, FRONTEND, spec.frontend, container)
 
 
 def redis_service(base: str, component: str) -> dict:
@@ -84,9 +142,38 @@ def frontend_service(base: str, spec: GuestbookSpec) -> dict:
     if wanted.node_port is not None:
         port["nodePort"] = wanted.node_port
     service = _service(base, FRONTEND, {"type": wanted.type, "ports": [port]})
-    if wanted.annotations:
-        service["metadata"]["annotations"] = dict(wanted.annotations)
+    # Always present, even empty: were the map dropped, Metacontroller's three-way
+    # merge would delete every key in it, including those that others wrote.
+    service["metadata"]["annotations"] = dict(wanted.annotations)
     return service
+
+
+def frontend_ingress(base: str, spec: GuestbookSpec) -> dict:
+    """Return the Ingress that routes spec.frontend.ingress's host and path to the frontend."""
+    wanted = spec.ingress
+    service = child_name(base, FRONTEND)
+    # The port by name, so that a change of spec.frontend.service.port never breaks it.
+    backend = {"service": {"name": service, "port": {"name": HTTP_PORT_NAME}}}
+    rule = {
+        "http": {"paths": [{"path": wanted.path, "pathType": wanted.path_type, "backend": backend}]}
+    }
+    if wanted.host is not None:
+        rule["host"] = wanted.host
+    ingress_spec = {"rules": [rule]}
+    if wanted.class_name is not None:
+        ingress_spec["ingressClassName"] = wanted.class_name
+    if wanted.tls is not None and wanted.tls.enabled:
+        secret = wanted.tls.secret_name or f"{service}{TLS_SUFFIX}"
+        ingress_spec["tls"] = [{"hosts": [wanted.host], "secretName": secret}]
+    metadata = _metadata(base, FRONTEND)
+    # Always present, so that removing our last annotation never wipes those others wrote.
+    metadata["annotations"] = dict(wanted.annotations)
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": metadata,
+        "spec": ingress_spec,
+    }
 
 
 def frontend_disruption_budget(base: str) -> dict:
@@ -99,8 +186,12 @@ def frontend_disruption_budget(base: str) -> dict:
     }
 
 
-def redis_network_policy(base: str) -> dict:
-    """Return the policy that lets only this guestbook's frontend and followers reach Redis."""
+def redis_network_policy(base: str, *, migrating: bool = False) -> dict:
+    """Return the policy that lets only this guestbook's frontend and followers reach Redis.
+
+    While the migration Job is returned, its pods may reach the leader too.
+    """
+    clients = (FRONTEND, FOLLOWER, MIGRATE) if migrating else (FRONTEND, FOLLOWER)
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
@@ -110,7 +201,7 @@ def redis_network_policy(base: str) -> dict:
             "policyTypes": ["Ingress"],
             "ingress": [
                 {
-                    "from": [{"podSelector": _pods_of(base, (FRONTEND, FOLLOWER))}],
+                    "from": [{"podSelector": _pods_of(base, clients)}],
                     "ports": [{"protocol": "TCP", "port": REDIS_PORT}],
                 }
             ],
@@ -118,22 +209,59 @@ def redis_network_policy(base: str) -> dict:
     }
 
 
-def _deployment(base: str, component: str, replicas: int, container: dict) -> dict:
+def migration_job(base: str, leader: Tier) -> dict:
+    """Return the Job that copies the running leader's data onto its claim (hooks/migration.py)."""
+    container = {
+        "name": "migrate",
+        "image": leader.image,  # its redis-cli speaks the leader's protocol
+        "command": ["sh", "-c", COPY_SCRIPT],
+        "env": [
+            {"name": "REDIS_LEADER_SERVICE_HOST", "value": child_name(base, LEADER)},
+            {"name": "REDIS_LEADER_SERVICE_PORT", "value": str(REDIS_PORT)},
+            {"name": "REDIS_DATA_DIR", "value": DATA_PATH},
+        ],
+        "resources": {kind: dict(values) for kind, values in DEFAULT_RESOURCES.items()},
+        "volumeMounts": [{"name": DATA_VOLUME, "mountPath": DATA_PATH}],
+        "securityContext": _container_security(),
+    }
+    pod = {
+        "restartPolicy": "Never",
+        "enableServiceLinks": False,
+        "automountServiceAccountToken": False,  # it never calls the API
+        "securityContext": _pod_security(),
+        "containers": [container],
+        "volumes": [
+            {"name": DATA_VOLUME, "persistentVolumeClaim": {"claimName": claim_name(base)}}
+        ],
+        # Where the leader may run, so may its copy: the same nodes, taints and pull secrets.
+        **pod_placement(leader.placement, selector_labels(base, MIGRATE)),
+    }
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": _metadata(base, MIGRATE),
+        "spec": {
+            "backoffLimit": MIGRATION_BACKOFF_LIMIT,
+            "template": {"metadata": {"labels": labels(base, MIGRATE)}, "spec": pod},
+        },
+    }
+
+
+def _deployment(base: str, component: str, tier: Tier, container: dict) -> dict:
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
         "metadata": _metadata(base, component),
         "spec": {
-            "replicas": replicas,
+            "replicas": tier.replicas,
             "selector": {"matchLabels": selector_labels(base, component)},
             "template": {
                 "metadata": {"labels": labels(base, component)},
                 "spec": {
                     "enableServiceLinks": False,
-                    # The upstream images start as root and drop privileges
-                    # themselves, so the restricted profile is not claimed for them.
-                    "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+                    "securityContext": _pod_security(),
                     "containers": [container],
+                    **pod_placement(tier.placement, selector_labels(base, component)),
                 },
             },
         },
@@ -170,8 +298,18 @@ def _container(name: str, tier: Tier, port: dict, probes: dict) -> dict:
         "ports": [port],
         "resources": {kind: dict(values) for kind, values in tier.resources.items()},
         **probes,
-        "securityContext": {"allowPrivilegeEscalation": False},
+        "securityContext": _container_security(),
     }
+
+
+def _pod_security() -> dict:
+    # The upstream images start as root and drop privileges themselves, so the
+    # restricted profile is not claimed for them.
+    return {"seccompProfile": {"type": "RuntimeDefault"}}
+
+
+def _container_security() -> dict:
+    return {"allowPrivilegeEscalation": False}
 
 
 def _host_env(base: str, **hosts: str) -> list[dict]:

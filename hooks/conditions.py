@@ -24,6 +24,14 @@ INVALID_SPEC = "InvalidSpec"
 PAUSED_BY_ANNOTATION = "PausedByAnnotation"
 DEADLINE_EXCEEDED = "ProgressDeadlineExceeded"
 TERMINATING = "Terminating"
+READY_MESSAGE = "Every child is applied as asked, every tier has all its replicas updated and ready"
+
+
+class Stall(NamedTuple):
+    """Something that cannot progress without a human: its reason and what to do."""
+
+    reason: str
+    message: str
 
 
 class Condition(NamedTuple):
@@ -44,11 +52,11 @@ class Verdict:
     terminating: bool = False
 
 
-def decide(verdict: Verdict, waiting: list[str], stalled: list[str]) -> list[Condition]:
-    """Return every condition, in a fixed order, from the verdict and the tiers' progress.
+def decide(verdict: Verdict, waiting: list[str], stalls: list[Stall]) -> list[Condition]:
+    """Return every condition, in a fixed order, from the verdict and the children's progress.
 
-    `waiting` names each tier not yet ready and why; `stalled`, each Deployment
-    past its progress deadline.
+    `waiting` names each child the cluster does not yet run as asked, and why;
+    `stalls`, what cannot progress without a human.
     """
     if verdict.terminating:
         gone = "The guestbook is being deleted"
@@ -65,11 +73,11 @@ def decide(verdict: Verdict, waiting: list[str], stalled: list[str]) -> list[Con
             Condition(STALLED, True, INVALID_SPEC, message),
         ]
     else:
-        ready = _ready(waiting, stalled)
+        ready = _ready(waiting, stalls)
         conditions = [
             ready,
-            _reconciling(verdict, ready, stalled),
-            _stalled(verdict, ready, stalled),
+            _reconciling(verdict, ready, stalls),
+            _stalled(verdict, ready, stalls),
         ]
     if verdict.paused:
         conditions.append(
@@ -83,38 +91,36 @@ def decide(verdict: Verdict, waiting: list[str], stalled: list[str]) -> list[Con
     return conditions
 
 
-def _ready(waiting: list[str], stalled: list[str]) -> Condition:
-    if stalled:
-        return Condition(READY, False, DEADLINE_EXCEEDED, _deadline_message(stalled))
+def _ready(waiting: list[str], stalls: list[Stall]) -> Condition:
+    if stalls:
+        return Condition(READY, False, stalls[0].reason, _stall_message(stalls))
     if waiting:
         return Condition(READY, False, TIERS_NOT_READY, f"Waiting for {', '.join(waiting)}")
-    return Condition(
-        READY, True, ALL_TIERS_READY, "Every tier has all its replicas updated and ready"
-    )
+    return Condition(READY, True, ALL_TIERS_READY, READY_MESSAGE)
 
 
-def _reconciling(verdict: Verdict, ready: tuple, stalled: list[str]) -> Condition:
+def _reconciling(verdict: Verdict, ready: Condition, stalls: list[Stall]) -> Condition:
     if verdict.paused:
         return Condition(RECONCILING, False, PAUSED, "Paused: children are held as they are")
-    if stalled:
-        return Condition(RECONCILING, False, DEADLINE_EXCEEDED, _deadline_message(stalled))
+    if stalls:
+        return Condition(RECONCILING, False, stalls[0].reason, _stall_message(stalls))
     if ready.true:
         return Condition(RECONCILING, False, ALL_TIERS_READY, ready.message)
     return Condition(RECONCILING, True, PROGRESSING, ready.message)
 
 
-def _stalled(verdict: Verdict, ready: Condition, stalled: list[str]) -> Condition:
-    if stalled:
-        return Condition(STALLED, True, DEADLINE_EXCEEDED, _deadline_message(stalled))
+def _stalled(verdict: Verdict, ready: Condition, stalls: list[Stall]) -> Condition:
+    if stalls:
+        return Condition(STALLED, True, stalls[0].reason, _stall_message(stalls))
     if verdict.paused:
         return Condition(STALLED, False, PAUSED, "Paused: children are held as they are")
     return Condition(
-        STALLED, False, ALL_TIERS_READY if ready.true else PROGRESSING, "No rollout is stuck"
+        STALLED, False, ALL_TIERS_READY if ready.true else PROGRESSING, "Nothing is stuck"
     )
 
 
-def _deadline_message(stalled: list[str]) -> str:
-    return f"Deployment {', '.join(stalled)} exceeded its progress deadline"
+def _stall_message(stalls: list[Stall]) -> str:
+    return "; ".join(stall.message for stall in stalls)
 
 
 def stamp(conditions: list[Condition], parent: dict, now: str) -> list[dict]:

@@ -1,10 +1,12 @@
-"""The desired children of a spec, built once per distinct spec and never handed out shared.
+"""The desired children of a guestbook, built once per distinct input and never handed out shared.
 
 Parsing a spec and building its children is most of a sync's work, yet both
-depend only on the guestbook's base name and spec, which stay the same across
-the many syncs of one guestbook (every child change, every resync). So they are
-kept in a bounded cache keyed by the spec's JSON. What the cache holds is read,
-never given away: callers get `json` (immutable bytes) or a `fresh()` copy.
+depend only on the guestbook's base name, its spec and a few observed facts
+of the leader's claim, Deployment and Job (hooks/storage.py, hooks/migration.py),
+which stay the same across the many syncs of one guestbook (every child
+change, every resync). So they are kept in a bounded cache keyed by exactly
+those: the spec's JSON and the facts. What the cache holds is read, never
+given away: callers get `json` (immutable bytes) or a `fresh()` copy.
 """
 
 import functools
@@ -14,7 +16,10 @@ from typing import Any
 import orjson
 
 from hooks.children import build_children
+from hooks.migration import NOTHING_OBSERVED, Migration, read_migration
+from hooks.observed import Observed
 from hooks.spec import parse_spec
+from hooks.storage import Claim, observed_claim, read_claim
 
 # Guestbooks whose children stay cached per worker, about 30 kB each.
 CACHE_SIZE = 128
@@ -39,18 +44,30 @@ class Desired:
         return orjson.loads(self.json)
 
 
-def desired_children(base: str, raw_spec: Any) -> Desired:
-    """Return what a raw spec asks for, or raise SpecError naming the first bad field."""
+def desired_children(base: str, raw_spec: Any, observed: Observed | None = None) -> Desired:
+    """Return what a raw spec asks for, given what was observed (nothing, for a new guestbook).
+
+    Raises SpecError naming the first bad field, or HoldError when a child that
+    must be returned as last applied has no such record.
+    """
+    claim, migration = _facts(base, observed)
     key = _cache_key(raw_spec)
     if key is None:
-        return Desired.of(build_children(base, parse_spec(raw_spec)))
-    return _cached(base, key)
+        return Desired.of(build_children(base, parse_spec(raw_spec), claim, migration))
+    return _cached(base, key, claim, migration)
+
+
+def _facts(base: str, observed: Observed | None) -> tuple[Claim | None, Migration]:
+    if observed is None:
+        return None, NOTHING_OBSERVED
+    return read_claim(observed_claim(base, observed)), read_migration(base, observed)
 
 
 @functools.lru_cache(maxsize=CACHE_SIZE)
-def _cached(base: str, spec_json: bytes) -> Desired:
+def _cached(base: str, spec_json: bytes, claim: Claim | None, migration: Migration) -> Desired:
     # Built from the key alone, so an entry can never depend on anything else.
-    return Desired.of(build_children(base, parse_spec(orjson.loads(spec_json))))
+    spec = parse_spec(orjson.loads(spec_json))
+    return Desired.of(build_children(base, spec, claim, migration))
 
 
 def _cache_key(raw_spec: Any) -> bytes | None:

@@ -35,7 +35,7 @@ def sync_parts(
     now = _utc(now)
     try:
         paused = is_paused(parent["metadata"])
-        desired = desired_children(base, parent.get("spec"))
+        desired = desired_children(base, parent.get("spec"), observed)
     except SpecError as err:
         return _hold(
             parent, base, observed, Verdict(problem=str(err), paused=_pause_asked(parent)), now

@@ -6,11 +6,8 @@ each observed child as last applied, which Metacontroller's three-way merge
 turns into no change at all.
 """
 
-import orjson
-
+from hooks.applied import LAST_APPLIED, UnreadableError, annotation, last_applied
 from hooks.observed import Observed
-
-LAST_APPLIED = "metacontroller.k8s.io/last-applied-configuration"
 
 
 class HoldError(Exception):
@@ -19,28 +16,21 @@ class HoldError(Exception):
 
 def held_children(observed: Observed) -> list[dict]:
     """Return every observed child as last applied, or raise HoldError naming one that is not."""
-    return [_last_applied(child) for child in observed]
+    return [_held(child) for child in observed]
 
 
-def _last_applied(child: dict) -> dict:
-    kind, name = child["kind"], child["metadata"]["name"]
-    annotations = child["metadata"].get("annotations")
-    text = annotations.get(LAST_APPLIED) if isinstance(annotations, dict) else None
-    if not isinstance(text, str):
+def _held(child: dict) -> dict:
+    return applied_object(child["kind"], child["metadata"]["name"], annotation(child))
+
+
+def applied_object(kind: str, name: str, text: str | None) -> dict:
+    """Return the object a child's last-applied annotation text holds, or raise HoldError."""
+    if text is None:
         raise HoldError(
-            f"{kind} {name} has no {LAST_APPLIED} annotation (server-side apply, or an adopted "
-            "object), so it cannot be held as it is"
+            f"{kind} {name} has no {LAST_APPLIED} annotation "
+            "(server-side apply, or an adopted object), so it cannot be held as it is"
         )
     try:
-        # orjson refuses NaN and Infinity, which no answer may carry back to Metacontroller.
-        applied = orjson.loads(text)
-    except orjson.JSONDecodeError:
-        applied = None
-    if (
-        not isinstance(applied, dict)
-        or applied.get("kind") != kind
-        or not isinstance(applied.get("metadata"), dict)
-        or applied["metadata"].get("name") != name
-    ):
-        raise HoldError(f"{kind} {name} has a {LAST_APPLIED} annotation that is not its own object")
-    return applied
+        return last_applied({"kind": kind, "metadata": {"name": name}}, text)
+    except UnreadableError as err:
+        raise HoldError(str(err)) from None

@@ -128,14 +128,24 @@ def format_yaml(answer: dict, *, observed: int) -> str:
     return f"{dumped}# Status, computed against {against}:\n{status}"
 
 
+class _Dumper(yaml.SafeDumper):
+    """YAML as a person writes it: a text of several lines (a script) as a literal block."""
+
+    def represent_str(self, data: str) -> yaml.ScalarNode:
+        if "\n" in data:
+            return self.represent_scalar("tag:yaml.org,2002:str", data, style="|")
+        return super().represent_str(data)
+
+
+_Dumper.add_representer(str, _Dumper.represent_str)
+
+
 def _yaml(value: Any, *, explicit_start: bool = False) -> str:
     # Children keep the order of their builders: it reads like a manifest.
     options = {"sort_keys": False, "width": 1_000_000, "allow_unicode": True}
     if isinstance(value, list):
-        return yaml.dump_all(
-            value, Dumper=yaml.SafeDumper, explicit_start=explicit_start, **options
-        )
-    return yaml.dump(value, Dumper=yaml.SafeDumper, **options)
+        return yaml.dump_all(value, Dumper=_Dumper, explicit_start=explicit_start, **options)
+    return yaml.dump(value, Dumper=_Dumper, **options)
 
 
 def _objects(documents: list) -> list:

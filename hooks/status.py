@@ -1,15 +1,28 @@
 """The Guestbook status: counts, selector and URL computed only from what was observed.
 
-The conditions come from hooks/conditions.py, fed with each tier's progress
-as read here from the observed Deployments.
+Ready is judged child by child: every desired child must be observed, last
+applied exactly as this sync returns it (hooks/applied.py), and each
+Deployment rolled out. The conditions come from hooks/conditions.py, fed with
+the children still waited for and anything stalled.
 """
 
 from datetime import datetime
 from typing import NamedTuple
 
-from hooks.conditions import DEADLINE_EXCEEDED, Verdict, decide, stamp
+from hooks.applied import is_applied
+from hooks.conditions import DEADLINE_EXCEEDED, Stall, Verdict, decide, stamp
+from hooks.migration import JOB_KIND, job_progress, job_stalls
 from hooks.names import FOLLOWER, FRONTEND, LEADER, child_name, selector
 from hooks.observed import Observed
+from hooks.storage import (
+    CLAIM_KIND,
+    claim_growth,
+    claim_phase,
+    claim_stalls,
+    observed_claim,
+    storage_status,
+)
+from hooks.url import frontend_url
 
 # The status key of each tier, in the order messages list them.
 TIERS = {"redisLeader": LEADER, "redisFollower": FOLLOWER, "frontend": FRONTEND}
@@ -21,8 +34,6 @@ class Rollout(NamedTuple):
     name: str
     generation: int
     observed_generation: int
-    spec_replicas: int
-    images: tuple
     replicas: int
     ready: int
     updated: int
@@ -64,28 +75,63 @@ def compute_status(
     for key, component in TIERS.items():
         rollout = rollouts[component]
         status[key] = rollout.counts() if rollout else dict(NO_COUNTS)
-    url = _url(observed.get("Service", child_name(base, FRONTEND)), metadata.get("namespace"))
+    claim = observed_claim(base, observed)
+    if claim is not None:
+        status["redisLeader"]["storage"] = storage_status(base, claim)
+    url = frontend_url(observed, base, metadata.get("namespace"))
     if url is not None:
         status["url"] = url
-    wanted = {c["metadata"]["name"]: c for c in desired if c["kind"] == "Deployment"}
+    by_name = {r.name: r for r in rollouts.values() if r is not None}
     waiting = [
-        f"{component} ({reason})"
-        for component, rollout in rollouts.items()
-        if (reason := _waiting_for(rollout, wanted.get(child_name(base, component)))) is not None
+        f"{child['kind']} {child['metadata']['name']} ({reason})"
+        for child in desired
+        if (reason := _waiting_for(child, observed, by_name)) is not None
     ]
-    stalled = [r.name for r in rollouts.values() if r is not None and r.deadline_exceeded]
-    status["conditions"] = stamp(decide(verdict, waiting, stalled), parent, _rfc3339(now))
+    # A claim that cannot bind, or a failed copy, comes first: a leader waiting
+    # for either also passes its progress deadline in the end.
+    stalls = _storage_stalls(desired, observed) + [
+        Stall(DEADLINE_EXCEEDED, f"Deployment {r.name} exceeded its progress deadline")
+        for r in rollouts.values()
+        if r is not None and r.deadline_exceeded
+    ]
+    status["conditions"] = stamp(decide(verdict, waiting, stalls), parent, _rfc3339(now))
     return status
 
 
-def _waiting_for(rollout: Rollout | None, desired: dict | None) -> str | None:
-    """Return why the tier's Deployment is not yet ready, or None if it is."""
-    if desired is None or rollout is None:
+def _waiting_for(child: dict, observed: Observed, rollouts: dict[str, "Rollout"]) -> str | None:
+    """Return why the cluster does not yet run this desired child, or None if it does."""
+    kind, name = child["kind"], child["metadata"]["name"]
+    live = observed.get(kind, name)
+    if live is None:
         return "not created yet"
-    spec = desired.get("spec", {})
-    replicas = _int(spec.get("replicas"), 1)
-    if rollout.spec_replicas != replicas or rollout.images != _images(spec):
+    # A claim that has not grown says so, whether the resize runs or was refused.
+    if kind == CLAIM_KIND and (growth := claim_growth(live, child)) is not None:
+        return growth
+    if not is_applied(live, child):
         return "update not yet applied"
+    if kind == CLAIM_KIND:
+        return claim_phase(live)
+    if kind == JOB_KIND:
+        return job_progress(live)
+    rollout = rollouts.get(name) if kind == "Deployment" else None
+    return None if rollout is None else _rolling_out(rollout, child)
+
+
+def _storage_stalls(desired: list[dict] | tuple[dict, ...], observed: Observed) -> list[Stall]:
+    """Return the stalls of the claim and the migration Job this sync returns, as observed."""
+    stalls = []
+    for child in desired:
+        live = observed.get(child["kind"], child["metadata"]["name"])
+        if live is not None and child["kind"] == CLAIM_KIND:
+            stalls += claim_stalls(live)
+        elif live is not None and child["kind"] == JOB_KIND:
+            stalls += job_stalls(live)
+    return stalls
+
+
+def _rolling_out(rollout: "Rollout", desired: dict) -> str | None:
+    """Return how far a Deployment's rollout still has to go, or None once it is complete."""
+    replicas = _int(_dict(desired.get("spec")).get("replicas"), 1)
     if rollout.observed_generation < rollout.generation:
         return "rollout not yet observed"
     if not rollout.updated == rollout.ready == rollout.available == rollout.replicas == replicas:
@@ -97,14 +143,11 @@ def _rollout(live: dict | None) -> Rollout | None:
     """Read an observed Deployment once; a field of the wrong type reads as absent."""
     if live is None:
         return None
-    spec = _dict(live.get("spec"))
     status = _dict(live.get("status"))
     return Rollout(
         name=live["metadata"]["name"],
         generation=_int(live["metadata"].get("generation")),
         observed_generation=_int(status.get("observedGeneration")),
-        spec_replicas=_int(spec.get("replicas"), 1),
-        images=_images(spec),
         replicas=_int(status.get("replicas")),
         ready=_int(status.get("readyReplicas")),
         updated=_int(status.get("updatedReplicas")),
@@ -117,21 +160,6 @@ def _rollout(live: dict | None) -> Rollout | None:
             for c in _list(status.get("conditions"))
         ),
     )
-
-
-def _url(service: dict | None, namespace: str | None) -> str | None:
-    if service is None:
-        return None
-    ports = _list(_dict(service.get("spec")).get("ports"))
-    port = _int(_dict(ports[0]).get("port")) if ports else 0
-    if port <= 0:
-        return None
-    return f"http://{service['metadata']['name']}.{namespace or 'default'}.svc:{port}"
-
-
-def _images(spec: dict) -> tuple:
-    pod = _dict(_dict(spec.get("template")).get("spec"))
-    return tuple(c.get("image") if type(c) is dict else None for c in _list(pod.get("containers")))
 
 
 def _rfc3339(now: datetime) -> str:

@@ -10,26 +10,33 @@ and its observed children into a sync request.
 import copy
 import json
 import uuid
-from pathlib import Path
 
 import yaml
 
+from hooks.applied import CONTROLLER_UID, LAST_APPLIED
 from hooks.children import build_children
-from hooks.hold import LAST_APPLIED
 from hooks.names import base_name
 from hooks.spec import API_VERSION, parse_spec
+from tests import ROOT
+from tests.server_defaults import fill_server_defaults
 
-CONTROLLER_UID = "controller-uid"
 CREATED = "2026-01-01T00:00:00Z"
-# The child types of the CompositeController, as Metacontroller keys them.
-CHILD_TYPES = {
-    "Deployment": "Deployment.apps/v1",
-    "Service": "Service.v1",
-    "PodDisruptionBudget": "PodDisruptionBudget.policy/v1",
-    "NetworkPolicy": "NetworkPolicy.networking.k8s.io/v1",
+# The built-in kinds a CompositeController may list, by the resource that
+# discovery names them with.
+KINDS = {
+    "persistentvolumeclaims": "PersistentVolumeClaim",
+    "deployments": "Deployment",
+    "services": "Service",
+    "ingresses": "Ingress",
+    "poddisruptionbudgets": "PodDisruptionBudget",
+    "networkpolicies": "NetworkPolicy",
+    "jobs": "Job",
 }
+# kind's default StorageClass, which the emulated cluster also has unless told otherwise.
+DEFAULT_STORAGE_CLASS = "standard"
+PROVISIONER = "rancher.io/local-path"
 # The CompositeController the project ships, as Metacontroller's informer holds it.
-CONTROLLER_MANIFEST = Path(__file__).parent.parent / "metacontroller" / "compositecontroller.yaml"
+CONTROLLER_MANIFEST = ROOT / "metacontroller" / "compositecontroller.yaml"
 
 
 def uid_of(*parts: str) -> str:
@@ -51,6 +58,26 @@ def _controller() -> dict:
 
 
 CONTROLLER = _controller()
+
+
+def child_types(controller: dict) -> dict[str, str]:
+    """Return the controller's child kinds and the keys Metacontroller files them under."""
+    return {
+        KINDS[child["resource"]]: f"{KINDS[child['resource']]}.{child['apiVersion']}"
+        for child in controller["spec"]["childResources"]
+    }
+
+
+def update_methods(controller: dict) -> dict[str, str]:
+    """Return each child kind's update method; OnDelete when none is given, as Metacontroller."""
+    return {
+        KINDS[child["resource"]]: child.get("updateStrategy", {}).get("method", "OnDelete")
+        for child in controller["spec"]["childResources"]
+    }
+
+
+# The child types of the shipped CompositeController, as Metacontroller keys them.
+CHILD_TYPES = child_types(CONTROLLER)
 
 
 def guestbook(
@@ -98,6 +125,9 @@ def observe(desired: dict, parent: dict, *, ready: bool = True, generation: int 
         managedFields=[managed_fields("metacontroller", desired["apiVersion"], desired)],
     )
     metadata.setdefault("annotations", {})[LAST_APPLIED] = encode_last_applied(applied)
+    if desired["kind"] == "PersistentVolumeClaim":
+        # The admission plugin gives a claim without a class the cluster's default.
+        live["spec"].setdefault("storageClassName", DEFAULT_STORAGE_CLASS)
     fill_server_defaults(live)
     status = _STATUS.get(desired["kind"])
     if status is not None:
@@ -110,11 +140,6 @@ def encode_last_applied(applied: dict) -> str:
     return json.dumps(applied, separators=(",", ":"), sort_keys=True)
 
 
-def fill_server_defaults(live: dict) -> None:
-    """Fill in, in place, what the API server defaults on every write of a child."""
-    _SERVER_DEFAULTS.get(live["kind"], lambda _: None)(live)
-
-
 def converged(parent: dict, spec: dict | None = None, *, ready: bool = True) -> list[dict]:
     """Return the children of `spec` (default: the parent's) as observed once applied."""
     base = base_name(parent["metadata"]["name"])
@@ -122,15 +147,18 @@ def converged(parent: dict, spec: dict | None = None, *, ready: bool = True) -> 
     return [observe(child, parent, ready=ready) for child in desired]
 
 
-def sync_request(parent: dict, observed: list[dict], *, version: str = "v1") -> dict:
+def sync_request(
+    parent: dict, observed: list[dict], *, version: str = "v1", controller: dict = CONTROLLER
+) -> dict:
     """Return the body Metacontroller POSTs to the sync hook (v1 or v2 inner keys)."""
-    children = {type_key: {} for type_key in CHILD_TYPES.values()}
+    types = child_types(controller)
+    children = {type_key: {} for type_key in types.values()}
     for child in observed:
         metadata = child["metadata"]
         key = metadata["name"] if version == "v1" else f"{metadata['namespace']}/{metadata['name']}"
-        children[CHILD_TYPES[child["kind"]]][key] = child
+        children[types[child["kind"]]][key] = child
     return {
-        "controller": CONTROLLER,
+        "controller": controller,
         "parent": parent,
         "children": children,
         "related": {},
@@ -200,55 +228,87 @@ def _disruption_status(live: dict, ready: bool) -> dict:
     }
 
 
-def _default_deployment(live: dict) -> None:
-    spec = live["spec"]
-    spec.setdefault("strategy", {"type": "RollingUpdate"})
-    if spec["strategy"]["type"] == "RollingUpdate":
-        spec["strategy"]["rollingUpdate"] = {"maxSurge": "25%", "maxUnavailable": "25%"}
-    spec.update(progressDeadlineSeconds=600, revisionHistoryLimit=10)
-    pod = spec["template"]["spec"]
-    pod.update(
-        dnsPolicy="ClusterFirst",
-        restartPolicy="Always",
-        schedulerName="default-scheduler",
-        terminationGracePeriodSeconds=30,
+def bind_claim(live: dict, provisioner: str) -> None:
+    """Bind a claim, in place, to a new volume of the size it requests.
+
+    As pkg/controller/volume/persistentvolume/pv_controller.go does it:
+    bindClaimToVolume sets spec.volumeName and the bind-completed and
+    bound-by-controller annotations (names in its util/util.go), the
+    provisioner annotations name who provisioned the volume, and
+    updateClaimStatus copies the volume's access modes and capacity.
+    """
+    metadata, spec = live["metadata"], live["spec"]
+    spec["volumeName"] = f"pvc-{metadata['uid']}"
+    metadata.setdefault("annotations", {}).update(
+        {
+            "pv.kubernetes.io/bind-completed": "yes",
+            "pv.kubernetes.io/bound-by-controller": "yes",
+            "volume.beta.kubernetes.io/storage-provisioner": provisioner,
+            "volume.kubernetes.io/storage-provisioner": provisioner,
+        }
     )
-    for container in pod["containers"]:
-        container.update(
-            imagePullPolicy="IfNotPresent",
-            terminationMessagePath="/dev/termination-log",
-            terminationMessagePolicy="File",
-        )
-        for probe in ("readinessProbe", "livenessProbe"):
-            if probe in container:
-                container[probe] = {
-                    "timeoutSeconds": 1,
-                    "successThreshold": 1,
-                    "failureThreshold": 3,
-                    **container[probe],
-                }
+    live["status"] = {
+        "phase": "Bound",
+        "accessModes": list(spec["accessModes"]),
+        "capacity": {"storage": spec["resources"]["requests"]["storage"]},
+    }
 
 
-def _default_service(live: dict) -> None:
-    spec = live["spec"]
-    address = "10.96.0." + str(sum(live["metadata"]["name"].encode()) % 250 + 2)
-    spec.update(
-        clusterIP=address,
-        clusterIPs=[address],
-        internalTrafficPolicy="Cluster",
-        ipFamilies=["IPv4"],
-        ipFamilyPolicy="SingleStack",
-        sessionAffinity="None",
-    )
-    for port in spec["ports"]:
-        port.setdefault("protocol", "TCP")
+def _claim_status(live: dict, ready: bool) -> dict:
+    if not ready:
+        return {"phase": "Pending"}
+    bind_claim(live, PROVISIONER)
+    return live["status"]
 
 
-_SERVER_DEFAULTS = {"Deployment": _default_deployment, "Service": _default_service}
+def job_status(outcome: str, *, started: str, now: str, backoff_limit: int = 6) -> dict:
+    """Return a Job's status once its one pod runs ("running"), "succeeded" or "failed".
+
+    The shapes pkg/controller/job/job_controller.go writes since Kubernetes
+    1.31: a finished Job first gets SuccessCriteriaMet or FailureTarget, then
+    Complete (reason CompletionsReached) or Failed (BackoffLimitExceeded, after
+    backoffLimit + 1 failed pods).
+    """
+    status = {"startTime": started, "ready": 0, "terminating": 0, "uncountedTerminatedPods": {}}
+    if outcome == "running":
+        return {**status, "active": 1}
+    if outcome == "succeeded":
+        status.update(succeeded=1, completionTime=now)
+        kinds, reason = ("SuccessCriteriaMet", "Complete"), "CompletionsReached"
+        message = "Reached expected number of succeeded pods"
+    else:
+        status.update(failed=backoff_limit + 1)
+        kinds, reason = ("FailureTarget", "Failed"), "BackoffLimitExceeded"
+        message = "Job has reached the specified backoff limit"
+    status["conditions"] = [
+        {
+            "type": kind,
+            "status": "True",
+            "reason": reason,
+            "message": message,
+            "lastProbeTime": now,
+            "lastTransitionTime": now,
+        }
+        for kind in kinds
+    ]
+    return status
+
+
+def _job_status(live: dict, ready: bool) -> dict:
+    outcome = "succeeded" if ready else "running"
+    limit = live["spec"]["backoffLimit"]
+    return job_status(outcome, started=CREATED, now=CREATED, backoff_limit=limit)
+
+
 _STATUS = {
     "Deployment": deployment_status,
     "Service": lambda live, ready: {"loadBalancer": {}},
+    # IngressStatus.LoadBalancer is a struct, which JSON never leaves out
+    # (k8s.io/api networking/v1 types.go, IngressStatus): {} until a controller fills it.
+    "Ingress": lambda live, ready: {"loadBalancer": {}},
     "PodDisruptionBudget": _disruption_status,
+    "PersistentVolumeClaim": _claim_status,
+    "Job": _job_status,
 }
 
 

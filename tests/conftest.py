@@ -1,15 +1,13 @@
 """Fixtures shared by every test module, built on the app factory."""
 
 import json
-from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from hooks.app import create_app
-
-ROOT = Path(__file__).parent.parent
+from tests import ROOT, golden
 
 
 @pytest.fixture
@@ -32,9 +30,5 @@ def sample_request() -> dict:
 
 @pytest.fixture
 def golden_request():
-    """Return a function that loads tests/golden/<case>/request.json."""
-
-    def load(case: str) -> dict:
-        return json.loads((ROOT / "tests" / "golden" / case / "request.json").read_text())
-
-    return load
+    """Return a function that builds a golden case's sync request (tests/golden/cases.py)."""
+    return golden.request

@@ -14,8 +14,23 @@ import jsonschema
 import referencing
 from jsonschema.protocols import Validator
 
-# The oldest and newest Kubernetes releases we support.
-KUBERNETES_VERSIONS = ("1.29", "1.37")
+# The oldest Kubernetes release we support (README's install section says so).
+MINIMUM_VERSION = (1, 30)
+SCHEMA_FOLDER = re.compile(r"v(\d+)\.(\d+)\.0-local-strict")
+
+
+def _supported_versions() -> tuple[str, ...]:
+    """Every release from the minimum to the newest whose strict schemas the package ships."""
+    folders = resources.files("kubernetes_validate").joinpath("kubernetes-json-schema")
+    found = sorted(
+        (int(match[1]), int(match[2]))
+        for entry in folders.iterdir()
+        if (match := SCHEMA_FOLDER.fullmatch(entry.name))
+    )
+    return tuple(f"{major}.{minor}" for major, minor in found if (major, minor) >= MINIMUM_VERSION)
+
+
+KUBERNETES_VERSIONS = _supported_versions()
 
 
 def schema_errors(obj: dict, kubernetes_version: str) -> list[str]:

@@ -16,7 +16,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).parent.parent
+from tests import ROOT
+
 HOST = "127.0.0.1"
 GUNICORN = (sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py")
 PROC = Path("/proc")

@@ -1,19 +1,14 @@
 """What a hook call did, read from its request and answer: outcome, Ready, parent facts."""
 
-import json
-from pathlib import Path
-
 import pytest
 
 from hooks.calls import ERROR, HELD, INVALID, OK, UNMATCHED_ROUTE, HookCall
-
-GOLDEN = Path(__file__).parent / "golden"
+from tests import golden
 
 
 def answered(case: str) -> HookCall:
-    answer = json.loads((GOLDEN / case / "response.json").read_text())
-    parent = json.loads((GOLDEN / case / "request.json").read_text())["parent"]
-    return HookCall("POST", "/sync", "/sync", 200, 0.001, parent=parent, answer=answer)
+    parent = golden.request(case)["parent"]
+    return HookCall("POST", "/sync", "/sync", 200, 0.001, parent=parent, answer=golden.answer(case))
 
 
 @pytest.mark.parametrize(
@@ -27,7 +22,7 @@ def answered(case: str) -> HookCall:
 )
 def test_an_answer_names_its_outcome_and_ready_status(case, outcome, ready):
     call = answered(case)
-    assert (call.outcome, call.ready, call.children) == (outcome, ready, 8)
+    assert (call.outcome, call.ready, call.children) == (outcome, ready, 9)
 
 
 def test_a_call_without_an_answer_is_an_error_with_no_ready_status():

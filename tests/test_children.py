@@ -2,8 +2,8 @@
 
 import pytest
 
-from hooks.children import build_children
-from hooks.spec import parse_spec
+from hooks.children import build_children, migration_job
+from hooks.spec import APPEND_FSYNC, parse_spec
 
 
 def children_of(spec: dict | None = None, base: str = "gb1") -> dict[tuple[str, str], dict]:
@@ -37,6 +37,7 @@ def test_children_come_in_the_order_of_the_design_table():
     built = build_children("gb1", parse_spec({}))
 
     assert [(c["kind"], c["metadata"]["name"]) for c in built] == [
+        ("PersistentVolumeClaim", "gb1-redis-leader-data"),
         ("Deployment", "gb1-redis-leader"),
         ("Service", "gb1-redis-leader"),
         ("Deployment", "gb1-redis-follower"),
@@ -188,10 +189,12 @@ def test_the_frontend_service_follows_the_spec():
     ]
 
 
-def test_the_default_frontend_service_has_no_annotations_and_no_node_port():
+def test_the_default_frontend_service_has_empty_annotations_and_no_node_port():
     service = children_of()["Service", "gb1-frontend"]
 
-    assert "annotations" not in service["metadata"]
+    # An empty map, never none: dropping it would make the three-way merge delete
+    # every annotation, those written by cloud controllers and people included.
+    assert service["metadata"]["annotations"] == {}
     assert service["spec"]["ports"] == [{"name": "http", "port": 80, "targetPort": "http"}]
 
 
@@ -290,3 +293,189 @@ def test_each_call_returns_fresh_objects_the_caller_may_change():
         for _, value in walk(child)
         if isinstance(value, dict)
     )
+
+
+FRONTEND_SELECTED = {
+    "app.kubernetes.io/name": "guestbook",
+    "app.kubernetes.io/instance": "gb1",
+    "app.kubernetes.io/component": "frontend",
+}
+
+
+def ingress_of(ingress: dict) -> dict | None:
+    return children_of({"frontend": {"ingress": ingress}}).get(("Ingress", "gb1-frontend"))
+
+
+@pytest.mark.parametrize(
+    "ingress",
+    [
+        pytest.param(None, id="absent"),
+        pytest.param({}, id="empty"),
+        pytest.param({"enabled": False, "host": "gb.example.com"}, id="disabled"),
+    ],
+)
+def test_there_is_no_ingress_unless_it_is_enabled(ingress):
+    frontend = {} if ingress is None else {"ingress": ingress}
+    assert "Ingress" not in {kind for kind, _ in children_of({"frontend": frontend})}
+
+
+def test_the_ingress_comes_right_after_the_frontend_service():
+    built = build_children("gb1", parse_spec({"frontend": {"ingress": {"enabled": True}}}))
+    names = [(c["kind"], c["metadata"]["name"]) for c in built]
+    assert names.index(("Ingress", "gb1-frontend")) == names.index(("Service", "gb1-frontend")) + 1
+
+
+def test_the_smallest_ingress_sends_every_host_to_the_frontend_service_port_by_name():
+    assert ingress_of({"enabled": True}) == {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {
+            "name": "gb1-frontend",
+            "labels": {
+                **FRONTEND_SELECTED,
+                "app.kubernetes.io/part-of": "guestbook",
+                "app.kubernetes.io/managed-by": "metacontroller",
+            },
+            "annotations": {},
+        },
+        "spec": {
+            "rules": [
+                {
+                    "http": {
+                        "paths": [
+                            {
+                                "path": "/",
+                                "pathType": "Prefix",
+                                "backend": {
+                                    "service": {"name": "gb1-frontend", "port": {"name": "http"}}
+                                },
+                            }
+                        ]
+                    }
+                }
+            ]
+        },
+    }
+
+
+def test_the_ingress_follows_every_field_of_the_spec():
+    ingress = ingress_of(
+        {
+            "enabled": True,
+            "ingressClassName": "nginx",
+            "host": "gb.example.com",
+            "path": "/guestbook",
+            "pathType": "ImplementationSpecific",
+            "annotations": {"cert-manager.io/cluster-issuer": "letsencrypt"},
+            "tls": {"enabled": True, "secretName": "gb-cert"},
+        }
+    )
+
+    assert ingress["metadata"]["annotations"] == {"cert-manager.io/cluster-issuer": "letsencrypt"}
+    assert ingress["spec"] == {
+        "ingressClassName": "nginx",
+        "rules": [
+            {
+                "host": "gb.example.com",
+                "http": {
+                    "paths": [
+                        {
+                            "path": "/guestbook",
+                            "pathType": "ImplementationSpecific",
+                            "backend": {
+                                "service": {"name": "gb1-frontend", "port": {"name": "http"}}
+                            },
+                        }
+                    ]
+                },
+            }
+        ],
+        "tls": [{"hosts": ["gb.example.com"], "secretName": "gb-cert"}],
+    }
+
+
+def test_tls_without_a_secret_name_uses_the_frontends_name():
+    ingress = ingress_of({"enabled": True, "host": "*.example.com", "tls": {"enabled": True}})
+    assert ingress["spec"]["tls"] == [
+        {"hosts": ["*.example.com"], "secretName": "gb1-frontend-tls"}
+    ]
+
+
+def test_tls_turned_off_leaves_the_ingress_plain_http():
+    ingress = ingress_of(
+        {"enabled": True, "host": "gb.example.com", "tls": {"enabled": False, "secretName": "c"}}
+    )
+    assert "tls" not in ingress["spec"]
+
+
+@pytest.mark.parametrize("port", [80, 8080])
+def test_the_ingress_reaches_the_port_the_service_names_http_whatever_its_number(port):
+    children = children_of({"frontend": {"service": {"port": port}, "ingress": {"enabled": True}}})
+    [named] = children["Service", "gb1-frontend"]["spec"]["ports"]
+    [path] = children["Ingress", "gb1-frontend"]["spec"]["rules"][0]["http"]["paths"]
+    assert path["backend"]["service"]["port"] == {"name": named["name"]}
+
+
+def test_the_leader_runs_redis_with_its_aof_on_and_fsynced_as_the_spec_says():
+    for policy in APPEND_FSYNC:
+        leader = children_of({"redis": {"leader": {"appendFsync": policy}}})[
+            "Deployment", "gb1-redis-leader"
+        ]
+        assert container(leader)["args"] == [
+            "redis-server",
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            policy,
+        ]
+        assert container(leader)["volumeMounts"] == [{"name": "data", "mountPath": "/data"}]
+
+
+def test_the_leader_keeps_its_data_on_its_claim():
+    children = children_of()
+    leader = children["Deployment", "gb1-redis-leader"]
+    claim = children["PersistentVolumeClaim", "gb1-redis-leader-data"]
+
+    assert leader["spec"]["template"]["spec"]["volumes"] == [
+        {"name": "data", "persistentVolumeClaim": {"claimName": "gb1-redis-leader-data"}}
+    ]
+    assert claim["apiVersion"] == "v1"
+    assert claim["metadata"]["labels"] == leader["metadata"]["labels"]
+
+
+def test_without_storage_there_is_no_claim_and_the_leader_uses_an_emptydir():
+    children = children_of({"redis": {"leader": {"storage": {"enabled": False}}}})
+
+    assert [kind for kind, _ in children if kind == "PersistentVolumeClaim"] == []
+    leader = children["Deployment", "gb1-redis-leader"]
+    assert leader["spec"]["template"]["spec"]["volumes"] == [{"name": "data", "emptyDir": {}}]
+
+
+def test_the_migration_job_is_hardened_like_every_other_pod():
+    job = migration_job("gb1", parse_spec({"redis": {"leader": {"image": "redis:7.2"}}}).leader)
+    pod = job["spec"]["template"]["spec"]
+    (copier,) = pod["containers"]
+
+    assert job["apiVersion"] == "batch/v1"
+    assert job["metadata"]["name"] == "gb1-redis-migrate"
+    assert job["spec"]["backoffLimit"] == 3
+    assert pod["restartPolicy"] == "Never"
+    assert pod["automountServiceAccountToken"] is False
+    assert pod["enableServiceLinks"] is False
+    assert pod["securityContext"] == {"seccompProfile": {"type": "RuntimeDefault"}}
+    assert copier["securityContext"] == {"allowPrivilegeEscalation": False}
+    assert copier["resources"] == {"requests": {"cpu": "100m", "memory": "100Mi"}}
+    assert copier["image"] == "redis:7.2"
+    assert pod["volumes"] == [
+        {"name": "data", "persistentVolumeClaim": {"claimName": "gb1-redis-leader-data"}}
+    ]
+
+
+def test_the_migration_pods_never_carry_the_leaders_labels():
+    job = migration_job("gb1", parse_spec({}).leader)
+    leader = children_of()["Deployment", "gb1-redis-leader"]
+    leader_selector = leader["spec"]["selector"]["matchLabels"].items()
+
+    for labels in (job["metadata"]["labels"], job["spec"]["template"]["metadata"]["labels"]):
+        assert labels["app.kubernetes.io/component"] == "redis-migrate"
+        assert not leader_selector <= labels.items()

@@ -130,6 +130,75 @@ def test_a_converged_guestbook_gets_no_further_writes(cluster):
     assert cluster.metacontroller.events == []
 
 
+def test_a_converged_guestbook_with_quantities_in_other_notations_gets_no_update(cluster):
+    # The API server stores 0.5 as 500m and 1024Mi as 1Gi: an answer in the typed
+    # notation would differ from what is stored on every sync, forever.
+    resources = {"requests": {"cpu": "0.5", "memory": "1024Mi"}, "limits": {"cpu": 1}}
+    converged(cluster, spec={"frontend": {"resources": resources}})
+
+    assert cluster.resync() == []
+    assert container(frontend(cluster))["resources"] == {
+        "requests": {"cpu": "500m", "memory": "1Gi"},
+        "limits": {"cpu": "1"},
+    }
+
+
+def test_a_spec_change_is_not_ready_until_it_is_applied_and_rolled_out(cluster):
+    converged(cluster)
+    resources = {"requests": {"cpu": "250m", "memory": "128Mi"}}
+
+    cluster.apply("gb1", {"frontend": {"resources": resources}})
+    cluster.tick()
+
+    # Applied at once, but its rollout has only begun: not ready, and it says why.
+    assert conditions(cluster)["Ready"] == ("False", "TiersNotReady")
+    assert cluster.condition("gb1", "Ready")["message"].startswith(
+        "Waiting for Deployment gb1-frontend ("
+    )
+    reconciling_until_ready(tick_until_ready(cluster, TICKS_TO_READY))
+    assert container(frontend(cluster))["resources"] == resources
+
+
+def test_a_child_the_api_server_refuses_keeps_ready_false_and_is_named(cluster):
+    node_port = {"service": {"type": "NodePort", "nodePort": 30080}}
+    converged(cluster, "gb1", {"frontend": node_port})
+    converged(cluster, "gb2", {"frontend": {"service": {"type": "NodePort", "nodePort": 30081}}})
+
+    cluster.apply("gb2", {"frontend": node_port})  # gb1 holds 30080 already
+    for _ in range(3):
+        cluster.tick()
+
+    assert conditions(cluster, "gb2")["Ready"] == ("False", "TiersNotReady")
+    assert conditions(cluster, "gb2")["Reconciling"] == ("True", "Progressing")
+    assert cluster.condition("gb2", "Ready")["message"] == (
+        "Waiting for Service gb2-frontend (update not yet applied)"
+    )
+    assert "provided port is already allocated" in cluster.metacontroller.events[-1].message
+    assert cluster.children("gb2")["Service", "gb2-frontend"]["spec"]["ports"][0]["nodePort"] == (
+        30081
+    )
+
+    cluster.apply("gb2", {"frontend": {"service": {"type": "NodePort", "nodePort": 30082}}})
+    tick_until_ready(cluster, TICKS_TO_READY, "gb2")
+
+
+def test_removing_the_last_service_annotation_keeps_the_ones_others_wrote(cluster):
+    ours = {"service": {"annotations": {"example.com/team": "web"}}}
+    converged(cluster, spec={"frontend": ours})
+
+    def cloud_controller_writes(live: dict) -> None:
+        live["metadata"]["annotations"]["cloud.example.com/load-balancer-id"] = "lb-1234"
+
+    cluster.edit("Service", "gb1-frontend", cloud_controller_writes)
+    cluster.apply("gb1", {})
+    cluster.settle(TICKS_TO_READY)
+
+    annotations = cluster.children("gb1")["Service", "gb1-frontend"]["metadata"]["annotations"]
+    assert "example.com/team" not in annotations
+    assert annotations["cloud.example.com/load-balancer-id"] == "lb-1234"
+    assert is_ready(cluster)
+
+
 def test_scaling_up_adds_the_disruption_budget_and_scaling_down_removes_it(cluster):
     converged(cluster, spec={"frontend": {"replicas": 1}})
     assert ("PodDisruptionBudget", "gb1-frontend") not in cluster.children("gb1")
@@ -343,3 +412,55 @@ def test_a_deployment_stuck_past_its_progress_deadline_stalls_the_guestbook(clus
     tick_until_ready(cluster, TICKS_TO_READY)
 
     assert conditions(cluster)["Stalled"] == ("False", "AllTiersReady")
+
+
+INGRESS = {"enabled": True, "host": "gb.example.com"}
+
+
+def test_an_ingress_comes_and_goes_with_the_spec_and_nothing_else_changes(cluster):
+    converged(cluster)
+    before = cluster.children("gb1")
+
+    start = len(cluster.store.writes)
+    cluster.apply("gb1", {"frontend": {"ingress": INGRESS}})
+    cluster.settle(TICKS_TO_READY)
+
+    added = changes_to_children(cluster.store.writes[start:])
+    assert [(w.verb, w.kind, w.name) for w in added] == [("create", "Ingress", "gb1-frontend")]
+    after = cluster.children("gb1")
+    assert {key: after[key] for key in before} == before
+    assert is_ready(cluster)
+    assert cluster.guestbook("gb1")["status"]["url"] == "http://gb.example.com/"
+
+    start = len(cluster.store.writes)
+    cluster.apply("gb1", {"frontend": {"ingress": {**INGRESS, "enabled": False}}})
+    cluster.settle(TICKS_TO_READY)
+
+    removed = changes_to_children(cluster.store.writes[start:])
+    assert [(w.verb, w.kind, w.name) for w in removed] == [("delete", "Ingress", "gb1-frontend")]
+    assert cluster.children("gb1") == before
+    assert is_ready(cluster)
+    assert cluster.guestbook("gb1")["status"]["url"] == "http://gb1-frontend.demo.svc:80"
+
+
+TOLERATION = {"key": "example.com/pool", "operator": "Exists", "effect": "NoSchedule"}
+
+
+def test_tolerations_added_to_a_running_guestbook_roll_every_tier_and_ready_waits(cluster):
+    converged(cluster)
+    deployments = {k: v for k, v in cluster.children("gb1").items() if k[0] == "Deployment"}
+    tolerated = {"tolerations": [TOLERATION]}
+
+    cluster.apply(
+        "gb1", {"frontend": tolerated, "redis": {"leader": tolerated, "follower": tolerated}}
+    )
+    history = tick_until_ready(cluster, TICKS_TO_READY)
+
+    assert history, "a rollout takes more than a tick"
+    reconciling_until_ready(history)
+    for key, before in deployments.items():
+        live = cluster.children("gb1")[key]
+        assert live["metadata"]["uid"] == before["metadata"]["uid"]  # updated, not recreated
+        assert live["metadata"]["generation"] == before["metadata"]["generation"] + 1
+        assert live["spec"]["template"]["spec"]["tolerations"] == [TOLERATION]
+        assert live["status"]["updatedReplicas"] == live["spec"]["replicas"]

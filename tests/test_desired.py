@@ -2,7 +2,6 @@
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 
 import orjson
 import pytest
@@ -11,10 +10,14 @@ from hooks import SpecError, sync
 from hooks.app import JSON_OPTIONS
 from hooks.children import build_children
 from hooks.desired import CACHE_SIZE, _cached, desired_children
+from hooks.migration import read_migration
+from hooks.observed import Observed, read_children
 from hooks.spec import parse_spec
-from tests.golden.cases import FULL_SPEC, NOW
+from hooks.storage import observed_claim, read_claim
+from tests import golden
+from tests.apiserver import converged, guestbook, sync_request
+from tests.golden.cases import CASES, FULL_SPEC, NOW
 
-GOLDEN = Path(__file__).parent / "golden"
 SPECS = [
     pytest.param({}, id="empty spec"),
     pytest.param(None, id="no spec at all"),
@@ -36,26 +39,24 @@ def test_changing_handed_out_children_never_changes_the_next_answer(spec):
     expected = build_children("gb1", parse_spec(spec))
     first = desired_children("gb1", spec).fresh()
     first[0]["metadata"]["labels"]["tampered"] = "yes"
-    first[4]["spec"]["template"]["spec"]["containers"][0]["image"] = "evil:latest"
+    first[5]["spec"]["template"]["spec"]["containers"][0]["image"] = "evil:latest"
     first.pop()
     assert desired_children("gb1", spec).fresh() == expected
 
 
 def test_changing_a_sync_answer_never_changes_the_next_one():
-    request = json.loads((GOLDEN / "all-ready" / "request.json").read_text())
-    expected = json.loads((GOLDEN / "all-ready" / "response.json").read_text())
+    request = golden.request("all-ready")
+    expected = golden.answer("all-ready")
     answer = sync(request["parent"], request["children"], now=NOW)
     answer["children"][0]["spec"]["replicas"] = 99
     answer["status"]["conditions"].clear()
     assert sync(request["parent"], request["children"], now=NOW) == expected
 
 
-@pytest.mark.parametrize(
-    "case", sorted(p.name for p in GOLDEN.iterdir() if (p / "request.json").exists())
-)
+@pytest.mark.parametrize("case", CASES)
 def test_warm_and_cold_cache_give_the_golden_answer_byte_for_byte(case):
-    request = json.loads((GOLDEN / case / "request.json").read_text())
-    expected = (GOLDEN / case / "response.json").read_text()
+    request = golden.request(case)
+    expected = golden.answer_file(case).read_text()
     _cached.cache_clear()
     for _ in ("cold", "warm"):
         answer = sync(request["parent"], request["children"], now=NOW)
@@ -112,10 +113,45 @@ def test_the_serialised_children_are_the_sorted_json_of_the_children():
 
 @pytest.mark.parametrize("case", ["all-ready", "invalid-spec-held", "every-field-set"])
 def test_the_server_embeds_the_same_bytes_that_sync_returns(client, case):
-    request = json.loads((GOLDEN / case / "request.json").read_text())
+    request = golden.request(case)
     answer = client.post("/sync", json=request)
     # A converged guestbook's answer does not depend on the clock, so sync() can be compared.
     now = datetime.fromisoformat(answer.json["status"]["conditions"][0]["lastTransitionTime"])
     expected = sync(request["parent"], request["children"], now=now)
     assert answer.status_code == 200
     assert answer.data == orjson.dumps(expected, option=JSON_OPTIONS)
+
+
+def observed_of(parent: dict, children: list[dict]) -> Observed:
+    return read_children(sync_request(parent, children)["children"])
+
+
+def test_children_depend_on_the_observed_claim_as_a_fresh_build_does():
+    parent = guestbook(spec={"redis": {"leader": {"storage": {"size": "1Gi"}}}})
+    grown = converged(parent, {"redis": {"leader": {"storage": {"size": "5Gi"}}}})
+    observed = observed_of(parent, grown)
+    expected = build_children(
+        "gb1",
+        parse_spec(parent["spec"]),
+        read_claim(observed_claim("gb1", observed)),
+        read_migration("gb1", observed),
+    )
+    for _ in ("cold", "warm"):
+        children = desired_children("gb1", parent["spec"], observed).fresh()
+        assert children == expected
+        (claim,) = [c for c in children if c["kind"] == "PersistentVolumeClaim"]
+        assert claim["spec"]["resources"]["requests"]["storage"] == "5Gi"  # never shrunk
+
+
+def test_observed_changes_the_children_do_not_depend_on_share_one_cache_entry():
+    parent = guestbook()
+    rolling, ready = converged(parent, ready=False), converged(parent)
+    # The claim's phase is a fact the rules read: only Deployments' progress differs here.
+    for child in rolling:
+        if child["kind"] == "PersistentVolumeClaim":
+            child["status"] = next(c for c in ready if c["kind"] == child["kind"])["status"]
+    _cached.cache_clear()
+    first = desired_children("gb1", {}, observed_of(parent, rolling))
+    second = desired_children("gb1", {}, observed_of(parent, ready))
+    assert second is first
+    assert _cached.cache_info().hits == 1

@@ -61,7 +61,7 @@ def sync_line(message: str, outcome: str, generation: int, **extra) -> dict:
         "outcome": outcome,
         "guestbook": GB1,
         "generation": generation,
-        "children": 8,
+        "children": 9,
         **extra,
     }
 

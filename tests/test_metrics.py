@@ -4,7 +4,6 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -12,8 +11,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from hooks.app import create_app
 from hooks.hold import LAST_APPLIED
 from hooks.metrics import MULTIPROC_ENV, Metrics
+from tests import ROOT
 
-ROOT = Path(__file__).parent.parent
 OUTCOMES = ("ok", "held", "invalid", "error")
 
 
@@ -55,7 +54,7 @@ def test_a_sync_counts_its_outcome_its_ready_status_and_its_children(
         (("ready", "True"),): float(ready == "True"),
         (("ready", "False"),): float(ready == "False"),
     }
-    assert samples["guestbook_hooks_sync_children_sum", ()] == 8
+    assert samples["guestbook_hooks_sync_children_sum", ()] == 9
     assert samples["guestbook_hooks_sync_children_count", ()] == 1
     assert samples["guestbook_hooks_requests_total", (("code", "200"), ("path", "/sync"))] == 1
     assert samples["guestbook_hooks_request_duration_seconds_count", (("path", "/sync"),)] == 1

@@ -9,6 +9,7 @@ from hooks.names import (
     FRONTEND,
     LEADER,
     MAX_BASE_LENGTH,
+    MIGRATE,
     REDIS,
     base_name,
     child_name,
@@ -18,7 +19,7 @@ from hooks.names import (
 )
 from tests.kube_names import is_dns_1035_label, is_label_value
 
-COMPONENTS = (LEADER, FOLLOWER, FRONTEND, REDIS)  # every component a child is named after
+COMPONENTS = (LEADER, FOLLOWER, FRONTEND, REDIS, MIGRATE)  # every component a child is named after
 
 LONG_DOTTED = ".".join(["a-rather-long-dns-label-used-for-testing"] * 7)[:253]
 

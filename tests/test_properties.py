@@ -19,7 +19,7 @@ from hooks.app import create_app
 from hooks.conditions import INVALID_SPEC
 from hooks.hold import LAST_APPLIED
 from hooks.names import base_name
-from hooks.spec import PAUSED_ANNOTATION, SERVICE_TYPES
+from hooks.spec import ACCESS_MODES, APPEND_FSYNC, PAUSED_ANNOTATION, SERVICE_TYPES, STORAGE_SIZE
 from tests.apiserver import converged, guestbook, sync_request
 from tests.kube_names import (
     is_dns_1035_label,
@@ -57,15 +57,21 @@ suffixes = st.sampled_from(["", "m", "k", "M", "G", "Ki", "Mi", "Gi"])
 
 @st.composite
 def resources(draw) -> dict:
-    """Requests and limits in valid quantities, each request at most its limit."""
+    """Requests and limits the API server accepts (see tests/test_resources.py for its rules)."""
     requests, limits = {}, {}
     for name in draw(st.lists(resource_names, unique=True, max_size=3)):
-        amount, suffix = draw(st.integers(0, 10_000)), draw(suffixes)
-        kept = draw(st.sampled_from(["request", "limit", "both"]))
+        extended = "/" in name
+        # Extended resources are whole numbers and cannot be overcommitted.
+        suffix = draw(st.sampled_from(["", "k"]) if extended else suffixes)
+        amount = draw(st.integers(0, 10_000))
+        kept = draw(
+            st.sampled_from(["limit", "both"] if extended else ["request", "limit", "both"])
+        )
         if kept != "limit":
             requests[name] = f"{amount}{suffix}"
         if kept != "request":
-            limits[name] = f"{amount + draw(st.integers(0, 100))}{suffix}"
+            extra = 0 if extended else draw(st.integers(0, 100))
+            limits[name] = f"{amount + extra}{suffix}"
     chosen = {"requests": requests, "limits": limits}
     return {kind: values for kind, values in chosen.items() if values or draw(st.booleans())}
 
@@ -94,11 +100,100 @@ def services(draw) -> dict:
     return service
 
 
+# Placement and Ingress values that Kubernetes accepts, of the shapes people write.
+spread_keys = st.sampled_from(["kubernetes.io/hostname", "topology.kubernetes.io/zone"])
+PLACEMENT = {
+    "nodeSelector": st.dictionaries(
+        st.sampled_from(["kubernetes.io/os", "example.com/disk"]),
+        st.sampled_from(["linux", "ssd", ""]),
+        max_size=2,
+    ),
+    "tolerations": st.lists(
+        st.fixed_dictionaries(
+            {"operator": st.sampled_from(["Exists"])},
+            optional={
+                "key": st.sampled_from(["example.com/pool", ""]),
+                "effect": st.sampled_from(["NoSchedule", "NoExecute"]),
+                "tolerationSeconds": st.integers(0, 3600),
+            },
+        ),
+        max_size=2,
+    ),
+    "affinity": st.fixed_dictionaries(
+        {},
+        optional={
+            "podAntiAffinity": st.just(
+                {
+                    "preferredDuringSchedulingIgnoredDuringExecution": [
+                        {
+                            "weight": 100,
+                            "podAffinityTerm": {
+                                "topologyKey": "kubernetes.io/hostname",
+                                "labelSelector": {"matchLabels": {"app.kubernetes.io/name": "x"}},
+                            },
+                        }
+                    ]
+                }
+            )
+        },
+    ),
+    "topologySpreadConstraints": st.lists(
+        st.fixed_dictionaries(
+            {
+                "maxSkew": st.integers(1, 5),
+                "topologyKey": spread_keys,
+                "whenUnsatisfiable": st.sampled_from(["DoNotSchedule", "ScheduleAnyway"]),
+            }
+        ),
+        max_size=2,
+        unique_by=lambda c: (c["topologyKey"], c["whenUnsatisfiable"]),
+    ),
+    "priorityClassName": st.sampled_from(["guestbook-high", "system-cluster-critical"]),
+    "imagePullSecrets": st.lists(
+        st.fixed_dictionaries({"name": st.sampled_from(["registry", "mirror"])}),
+        max_size=2,
+        unique_by=lambda s: s["name"],
+    ),
+}
+ingresses = st.fixed_dictionaries(
+    {},
+    optional={
+        "enabled": st.booleans(),
+        "ingressClassName": st.sampled_from(["nginx", "traefik"]),
+        "host": st.sampled_from(["gb.example.com", "*.example.com"]),
+        "path": st.sampled_from(["/", "/guestbook"]),
+        "pathType": st.sampled_from(["Prefix", "ImplementationSpecific"]),
+        "annotations": st.dictionaries(annotation_keys, st.text(max_size=20), max_size=2),
+        "tls": st.fixed_dictionaries(
+            {}, optional={"enabled": st.booleans(), "secretName": st.sampled_from(["gb-tls"])}
+        ),
+    },
+).filter(lambda ingress: "host" in ingress or not ingress.get("tls", {}).get("enabled"))
+
+
 def tier(replicas: st.SearchStrategy | None) -> st.SearchStrategy:
-    fields = {"image": images, "resources": resources()}
+    fields = {"image": images, "resources": resources(), **PLACEMENT}
     if replicas is not None:
         fields["replicas"] = replicas
     return st.fixed_dictionaries({}, optional=fields)
+
+
+storages = st.fixed_dictionaries(
+    {},
+    optional={
+        "enabled": st.booleans(),
+        "size": st.from_regex(STORAGE_SIZE, fullmatch=True),
+        "storageClassName": dns_label,
+        "accessMode": st.sampled_from(ACCESS_MODES),
+    },
+)
+leaders = st.builds(
+    lambda fields, more: {**fields, **more},
+    tier(None),
+    st.fixed_dictionaries(
+        {}, optional={"appendFsync": st.sampled_from(APPEND_FSYNC), "storage": storages}
+    ),
+)
 
 
 frontends = st.fixed_dictionaries(
@@ -108,6 +203,8 @@ frontends = st.fixed_dictionaries(
         "replicas": st.integers(0, 100),
         "resources": resources(),
         "service": services(),
+        "ingress": ingresses,
+        **PLACEMENT,
     },
 )
 specs = st.fixed_dictionaries(
@@ -115,7 +212,7 @@ specs = st.fixed_dictionaries(
     optional={
         "frontend": frontends,
         "redis": st.fixed_dictionaries(
-            {}, optional={"leader": tier(None), "follower": tier(st.integers(0, 10))}
+            {}, optional={"leader": leaders, "follower": tier(st.integers(0, 10))}
         ),
     },
 )
@@ -229,6 +326,15 @@ BAD_VALUES = {
     ("frontend", "colour"): st.text(max_size=5),
     ("redis", "sentinel"): st.integers(),
     ("redis",): st.one_of(st.text(max_size=5), st.lists(st.integers(), max_size=2)),
+    ("frontend", "tolerations"): st.sampled_from(
+        [[{"operator": "Matches"}], [{"effect": "Never"}], {"key": "a"}]
+    ),
+    ("redis", "follower", "topologySpreadConstraints"): st.sampled_from(
+        [[{"maxSkew": 0, "topologyKey": "zone", "whenUnsatisfiable": "DoNotSchedule"}]]
+    ),
+    ("frontend", "ingress"): st.sampled_from(
+        [{"host": "10.0.0.1"}, {"tls": {"enabled": True}}, {"pathType": "Exact"}, {"host": "A"}]
+    ),
 }
 
 

@@ -8,9 +8,12 @@ import pytest
 import yaml
 
 from hooks import sync
-from hooks.hold import LAST_APPLIED
+from hooks.applied import LAST_APPLIED
+from hooks.migration import COPY_SCRIPT
 from hooks.render import InputError, render_files
-from tests.golden.cases import NOW
+from tests import golden
+from tests.apiserver import guestbook
+from tests.golden.cases import NOW, before_storage
 from tests.kube_schemas import KUBERNETES_VERSIONS, schema_errors
 from tests.render import CASES, ROOT, golden_path, render_case
 
@@ -98,6 +101,21 @@ def test_observed_objects_as_a_kubectl_list_read_like_a_sync_request():
         assert render_files("gb1.yaml", observed, read=files.__getitem__, now=NOW) == expected
 
 
+def test_a_migration_previews_its_job_with_the_script_as_a_literal_block():
+    parent = yaml.safe_load((ROOT / "tests" / "render" / "gb1.yaml").read_text())
+    files = {
+        "gb1.yaml": yaml.safe_dump(parent),
+        "observed.yaml": yaml.safe_dump_all(before_storage(guestbook())),
+    }
+
+    output = render_files("gb1.yaml", "observed.yaml", read=files.__getitem__, now=NOW)
+
+    job = next(d for d in documents(output) if d["kind"] == "Job")
+    (container,) = job["spec"]["template"]["spec"]["containers"]
+    assert container["command"] == ["sh", "-c", COPY_SCRIPT]
+    assert "        - |\n          set -eu\n" in output
+
+
 def test_a_paused_new_guestbook_previews_no_children_and_says_it_is_paused():
     paused = GUESTBOOK + "  annotations: {webapp.my.domain/paused: 'true'}\n"
     output = render_files("gb.yaml", read={"gb.yaml": paused}.__getitem__, now=NOW)
@@ -155,10 +173,9 @@ BAD_INPUT = [
         id="replicas out of range",
     ),
     pytest.param(
-        GUESTBOOK + "spec: {frontend: {replica: 2}}\n",
+        GUESTBOOK + "spec: {redis: {sentinel: 2}}\n",
         None,
-        "gb.yaml: spec.frontend.replica: unknown field (known fields: image, replicas, "
-        "resources, service)",
+        "gb.yaml: spec.redis.sentinel: unknown field (known fields: leader, follower)",
         id="unknown field",
     ),
     pytest.param(
@@ -170,8 +187,8 @@ BAD_INPUT = [
     pytest.param(
         GUESTBOOK + "  annotations: {webapp.my.domain/paused: 'yes'}\n",
         None,
-        'gb.yaml: metadata.annotations[webapp.my.domain/paused]: must be "true" to pause, got '
-        "'yes'; remove the annotation to resume",
+        'gb.yaml: metadata.annotations[webapp.my.domain/paused]: must be "true" to pause or '
+        "\"false\" to run, got 'yes'",
         id="bad pause annotation",
     ),
     pytest.param(
@@ -255,5 +272,5 @@ def test_a_guestbook_as_kubectl_get_prints_it_previews_like_the_sync_hook_answer
         "request.json": json.dumps(request),
     }
     output = render_files("live.yaml", "request.json", output="json", read=files.__getitem__)
-    expected = json.loads((ROOT / "tests" / "golden" / "all-ready" / "response.json").read_text())
+    expected = golden.answer("all-ready")
     assert json.loads(output) == expected

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests import ROOT
 from tests.gated_app import GATE_ENV, PID_HEADER
-from tests.servers import GUNICORN, ROOT, Server, gunicorn, refuses_connections, wait_for
+from tests.servers import GUNICORN, Server, gunicorn, refuses_connections, wait_for
 
 GATED_APP = "tests.gated_app:create_app()"
 SYNC_COUNT = 24

@@ -7,10 +7,14 @@ nothing and record a SyncError event. Otherwise default each desired child's
 namespace, add the `controller-uid` label, refuse the whole answer if a child
 does not match the selector, delete every observed child not returned, create
 the new ones with the last-applied annotation and a controller reference,
-update the others in place by three-way merge when the merge changes
-something (§9.3, §9.4 InPlace), and write the status plus observedGeneration
-only when it differs from the stored one (§6, §10). A write the emulated API
-server refuses as invalid is not swallowed: it fails the test that caused it.
+and, where the three-way merge changes an observed child (§9.3), do what its
+type's update strategy says (§9.4): InPlace updates it, OnDelete leaves it as
+it is, Recreate deletes it for the next sync to create afresh. Then write the
+status plus observedGeneration only when it differs from the stored one
+(§6, §10). The child types and their strategies come from the
+CompositeController (by default the one the project ships). A write the
+emulated API server refuses as invalid is not swallowed: it fails the test
+that caused it.
 """
 
 import contextlib
@@ -21,12 +25,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tests.apiserver import (
-    CHILD_TYPES,
+    CONTROLLER,
     CONTROLLER_UID,
     LAST_APPLIED,
+    child_types,
     encode_last_applied,
     owner_reference,
     sync_request,
+    update_methods,
 )
 from tests.emulator.apply import merge
 from tests.emulator.store import APIError, Store
@@ -61,13 +67,21 @@ class Event:
 
 @dataclass
 class CompositeController:
-    """The guestbook CompositeController: generateSelector, InPlace updates, a sync hook."""
+    """The guestbook CompositeController: generateSelector, per-type update strategies, a hook."""
 
     store: Store
     hook: Hook
     version: str = "v1"
+    controller: dict = field(default_factory=lambda: CONTROLLER)
     events: list[Event] = field(default_factory=list)
     requests: list[dict] = field(default_factory=list)
+    # Parents whose last sync failed: requeued with backoff, so synced again later.
+    retry: set[tuple[str, str]] = field(default_factory=set)
+
+    @property
+    def child_kinds(self) -> list[str]:
+        """Return the kinds of child this controller manages."""
+        return list(child_types(self.controller))
 
     def sync(self, namespace: str, name: str) -> None:
         """Run one sync of the parent, as a Metacontroller worker does."""
@@ -79,15 +93,23 @@ class CompositeController:
             status, desired = self._call(parent, observed)
             desired = [self._own(parent, child) for child in desired]
         except SyncError as err:
-            self.events.append(Event("Warning", "SyncError", str(err)))
+            self._failed(namespace, name, str(err))
             return
-        self._manage(parent, observed, desired)
+        refused = self._manage(parent, observed, desired)
+        # The status is written even when a child write failed (syncParentObject:
+        # "continue to update status regardless"); the error then requeues.
         self._write_status(parent, status)
+        if refused:
+            self._failed(namespace, name, "; ".join(refused))
+
+    def _failed(self, namespace: str, name: str, message: str) -> None:
+        self.events.append(Event("Warning", "SyncError", message))
+        self.retry.add((namespace, name))
 
     def _claim(self, parent: dict) -> list[dict]:
         """Return the parent's children, adopting matching orphans and releasing the rest."""
         claimed = []
-        for kind in CHILD_TYPES:
+        for kind in self.child_kinds:
             for child in self.store.list(kind, parent["metadata"]["namespace"]):
                 claim = self._claimed(parent, child)
                 if claim is not None:
@@ -109,7 +131,7 @@ class CompositeController:
         return child if controller == uid else None
 
     def _call(self, parent: dict, observed: list[dict]) -> tuple[dict | None, list[dict]]:
-        request = sync_request(parent, observed, version=self.version)
+        request = sync_request(parent, observed, version=self.version, controller=self.controller)
         self.requests.append(request)
         answer = self.hook(copy.deepcopy(request))
         if answer.status != 200:
@@ -136,7 +158,7 @@ class CompositeController:
         for child in children or []:
             if not isinstance(child, dict) or not child.get("kind") or not _name_of(child):
                 raise SyncError(f"sync hook failed: a desired child is not an object: {child!r}")
-            if child["kind"] not in CHILD_TYPES:
+            if child["kind"] not in self.child_kinds:
                 raise SyncError(f"sync hook failed: {child['kind']} is not a child resource")
         return status, children or []
 
@@ -154,18 +176,31 @@ class CompositeController:
             )
         return child
 
-    def _manage(self, parent: dict, observed: list[dict], desired: list[dict]) -> None:
+    def _manage(self, parent: dict, observed: list[dict], desired: list[dict]) -> list[str]:
+        """Create, update and delete children; return the refusals (the other writes proceed).
+
+        pkg/controller/common/manage_children.go: each child's write is tried,
+        404 and 409 are left to the next sync, and any other error is
+        collected and returned, failing the sync after the status is written.
+        """
         wanted = {_identity(child): child for child in desired}
+        refused = []
         for child in observed:
             if _identity(child) not in wanted and not child["metadata"].get("deletionTimestamp"):
                 self.store.delete(*_identity(child), by=BY)
         current = {_identity(child): child for child in observed}
         for key, child in wanted.items():
-            with _ignoring(404, 409):
-                if key in current:
-                    self._update(current[key], child)
-                else:
-                    self._create(parent, child)
+            try:
+                with _ignoring(404, 409):
+                    if key in current:
+                        self._update(current[key], child)
+                    else:
+                        self._create(parent, child)
+            except APIError as err:
+                refused.append(
+                    f"can't {'update' if key in current else 'create'} {key[0]} {key[2]}: {err}"
+                )
+        return refused
 
     def _create(self, parent: dict, child: dict) -> None:
         child["metadata"].setdefault("annotations", {})[LAST_APPLIED] = encode_last_applied(child)
@@ -181,8 +216,15 @@ class CompositeController:
         merged["metadata"].setdefault("annotations", {})[LAST_APPLIED] = encode_last_applied(
             desired
         )
-        if merged != live and not live["metadata"].get("deletionTimestamp"):
+        if merged == live or live["metadata"].get("deletionTimestamp"):
+            return
+        method = update_methods(self.controller)[live["kind"]]
+        if method == "InPlace":
             self.store.update(merged, by=BY)
+        elif method == "Recreate":
+            self.store.delete(*_identity(live), by=BY)
+        elif method != "OnDelete":
+            raise NotImplementedError(f"{method}: rolling updates are not emulated")
 
     def _write_status(self, parent: dict, status: dict | None) -> None:
         live = self.store.get(

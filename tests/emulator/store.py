@@ -3,31 +3,33 @@
 Only what the Guestbook's story needs: create, update, status update and
 delete with the API server's rules (uid and resourceVersion assigned, the
 generation bumped when anything but metadata and status changes, server-side
-defaults filled on every write, an immutable Deployment selector, background
-garbage collection through ownerReferences), every built-in object checked
-against the strict Kubernetes schema, and every write recorded with who made it.
+defaults filled on every write, admission and update validation as `rules`
+has them, background garbage collection through ownerReferences), every
+built-in object checked against the strict Kubernetes schema of the version
+it emulates, and every write recorded with who made it.
 """
 
 import copy
 import itertools
 from dataclasses import dataclass
 
-from tests.apiserver import (
-    API_VERSION,
-    CONTROLLER_UID,
-    fill_server_defaults,
-    managed_fields,
-    uid_of,
-)
+from tests.apiserver import API_VERSION, CONTROLLER_UID, managed_fields, uid_of
+from tests.emulator import rules
 from tests.kube_schemas import KUBERNETES_VERSIONS, schema_errors
+from tests.server_defaults import fill_server_defaults
 
 API_VERSIONS = {
     "Guestbook": API_VERSION,
+    "PersistentVolumeClaim": "v1",
     "Deployment": "apps/v1",
     "Service": "v1",
+    "Ingress": "networking.k8s.io/v1",
     "PodDisruptionBudget": "policy/v1",
     "NetworkPolicy": "networking.k8s.io/v1",
+    "Job": "batch/v1",
+    "StorageClass": "storage.k8s.io/v1",
 }
+CLUSTER_SCOPED = {"StorageClass"}
 NEWEST = KUBERNETES_VERSIONS[-1]
 
 
@@ -54,14 +56,16 @@ class Write:
 class Store:
     """The objects of one emulated cluster, keyed by (kind, namespace, name)."""
 
-    def __init__(self, clock) -> None:
+    def __init__(self, clock, kubernetes_version: str = NEWEST) -> None:
         self._objects: dict[tuple[str, str, str], dict] = {}
         self._versions = itertools.count(1000)
         self._clock = clock
+        self.kubernetes_version = kubernetes_version
+        self.version_tuple = tuple(int(part) for part in kubernetes_version.split("."))
         self.writes: list[Write] = []
 
     def get(self, kind: str, namespace: str, name: str) -> dict | None:
-        """Return a copy of the object, or None."""
+        """Return a copy of the object (namespace "" for cluster-scoped kinds), or None."""
         found = self._objects.get((kind, namespace, name))
         return copy.deepcopy(found) if found is not None else None
 
@@ -76,6 +80,7 @@ class Store:
     def create(self, obj: dict, *, by: str) -> dict:
         """Store a new object as the API server would; 409 if the name is taken."""
         obj = copy.deepcopy(obj)
+        rules.decode(obj)
         key = _key(obj)
         if key in self._objects:
             raise APIError(409, f"{key[0]} {key[2]} already exists")
@@ -86,21 +91,26 @@ class Store:
             creationTimestamp=self._clock(),
             managedFields=[managed_fields(by, obj["apiVersion"], obj)],
         )
+        fill_server_defaults(obj)
+        rules.admit_create(self, obj)
+        _refuse_invalid(obj, rules.create_errors(self, obj))
         return self._write("create", obj, by)
 
     def update(self, obj: dict, *, by: str) -> dict:
         """Replace an object (status excluded), like a PUT; 404 or 409 as the API server says."""
         obj = copy.deepcopy(obj)
+        rules.decode(obj)
         stored = self._stored(obj)
         if obj["metadata"].get("resourceVersion") != stored["metadata"]["resourceVersion"]:
             raise APIError(409, f"{obj['kind']} {obj['metadata']['name']} was modified")
-        _check_immutable(stored, obj)
         for field in ("uid", "creationTimestamp", "generation"):
             obj["metadata"][field] = stored["metadata"][field]
         if "status" in stored:
             obj["status"] = stored["status"]
         else:
             obj.pop("status", None)
+        fill_server_defaults(obj)
+        _check_update(self, stored, obj)
         if _spec_of(obj) != _spec_of(stored):
             obj["metadata"]["generation"] += 1
         return self._write("update", obj, by)
@@ -109,6 +119,7 @@ class Store:
         """Replace the status subresource only."""
         stored = self._stored(obj)
         stored["status"] = copy.deepcopy(status)
+        rules.decode(stored)
         return self._write("status", stored, by)
 
     def delete(self, kind: str, namespace: str, name: str, *, by: str) -> None:
@@ -129,10 +140,13 @@ class Store:
         return copy.deepcopy(self._objects[key])
 
     def _write(self, verb: str, obj: dict, by: str) -> dict:
+        if API_VERSIONS.get(obj["kind"]) != obj["apiVersion"]:
+            # What the API server answers for a kind or version it does not serve.
+            raise APIError(404, f"the server could not find {obj['apiVersion']} {obj['kind']}")
         obj["metadata"]["resourceVersion"] = str(next(self._versions))
         if obj["kind"] != "Guestbook":
             fill_server_defaults(obj)
-            errors = schema_errors(obj, NEWEST)
+            errors = schema_errors(obj, self.kubernetes_version)
             if errors:
                 raise APIError(422, f"{obj['kind']} {obj['metadata']['name']} is invalid: {errors}")
         key = _key(obj)
@@ -150,6 +164,8 @@ def owner_of(obj: dict) -> str | None:
 
 def _key(obj: dict) -> tuple[str, str, str]:
     metadata = obj["metadata"]
+    if obj["kind"] in CLUSTER_SCOPED:
+        return obj["kind"], "", metadata["name"]
     return obj["kind"], metadata.get("namespace", "default"), metadata["name"]
 
 
@@ -158,6 +174,20 @@ def _spec_of(obj: dict) -> dict:
     return {k: v for k, v in obj.items() if k not in ("metadata", "status")}
 
 
-def _check_immutable(stored: dict, obj: dict) -> None:
-    if obj["kind"] == "Deployment" and obj["spec"].get("selector") != stored["spec"]["selector"]:
-        raise APIError(422, f"Deployment {obj['metadata']['name']}: spec.selector is immutable")
+def _check_update(store: Store, stored: dict, obj: dict) -> None:
+    """Refuse an update as validation (422 Invalid), then validating admission (403), would."""
+    _refuse_invalid(obj, rules.update_errors(store, stored, obj))
+    name = obj["metadata"]["name"]
+    refusal = rules.update_refusal(store, stored, obj)
+    if refusal:
+        resource = f"{obj['kind'].lower()}s"
+        raise APIError(403, f'{resource} "{name}" is forbidden: {refusal}')
+
+
+def _refuse_invalid(obj: dict, errors: list[str]) -> None:
+    """Answer 422 Invalid as the API server words it, when validation found errors."""
+    if errors:
+        group = obj["apiVersion"].rpartition("/")[0].split(".")[0]
+        kind = f"{obj['kind']}.{group}" if group else obj["kind"]
+        found = errors[0] if len(errors) == 1 else f"[{', '.join(errors)}]"
+        raise APIError(422, f'{kind} "{obj["metadata"]["name"]}" is invalid: {found}')

@@ -1,30 +1,35 @@
-"""Regenerate tests/golden/<case>/{request,response}.json: `make golden`, then review the diff."""
+"""Regenerate tests/golden/<answer>.json: `make golden`, then review the diff."""
 
 import json
 from pathlib import Path
 
 from hooks import sync
+from tests.golden import HERE, answer_file, request
 from tests.golden.cases import CASES, NOW
 
-HERE = Path(__file__).parent
 SAMPLE = HERE.parent.parent / "samples" / "sync-request.json"
 SAMPLE_CASE = "all-ready"  # the request the README's curl example sends
 
 
-def write_json(path: Path, value: object) -> None:
-    path.write_text(json.dumps(value, indent=2, sort_keys=True) + "\n")
+def dumped(value: object) -> str:
+    return json.dumps(value, indent=2, sort_keys=True) + "\n"
 
 
 def main() -> None:
-    for name, build in CASES.items():
-        folder = HERE / name
-        folder.mkdir(exist_ok=True)
-        request = build()
-        write_json(folder / "request.json", request)
-        write_json(folder / "response.json", sync(request["parent"], request["children"], now=NOW))
-        print(f"wrote {folder.relative_to(HERE.parent.parent)}")
-        if name == SAMPLE_CASE:
-            write_json(SAMPLE, request)
+    written: dict[Path, str] = {}
+    for case in CASES:
+        built = request(case)
+        text = dumped(sync(built["parent"], built["children"], now=NOW))
+        path = answer_file(case)
+        if written.setdefault(path, text) != text:
+            raise SystemExit(f"{case} answers differently from the case it shares {path.name} with")
+        if case == SAMPLE_CASE:
+            SAMPLE.write_text(dumped(built))
+    for stale in set(HERE.glob("*.json")) - set(written):
+        stale.unlink()
+    for path, text in written.items():
+        path.write_text(text)
+        print(f"wrote {path.relative_to(HERE.parent.parent)}")
 
 
 if __name__ == "__main__":

@@ -4,8 +4,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from hooks import sync
-from hooks.spec import PAUSED_ANNOTATION
-from tests.apiserver import converged, guestbook, sync_request
+from hooks.children import build_children
+from hooks.names import base_name
+from hooks.spec import PAUSED_ANNOTATION, parse_spec
+from tests.apiserver import CREATED, converged, guestbook, job_status, observe, sync_request
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 LONG_NAME = ".".join(["guestbook-with-a-very-long-dotted-name"] * 6)[:253].rstrip(".-")
@@ -23,12 +25,47 @@ FULL_SPEC = {
             "nodePort": 30080,
             "annotations": {"service.beta.kubernetes.io/aws-load-balancer-internal": "true"},
         },
+        "ingress": {
+            "enabled": True,
+            "ingressClassName": "nginx",
+            "host": "shop.example.com",
+            "path": "/guestbook",
+            "pathType": "Prefix",
+            "annotations": {"cert-manager.io/cluster-issuer": "letsencrypt"},
+            "tls": {"enabled": True},
+        },
+        "nodeSelector": {"kubernetes.io/os": "linux"},
+        "tolerations": [{"key": "example.com/pool", "operator": "Exists", "effect": "NoSchedule"}],
+        "priorityClassName": "shop-web",
+        "imagePullSecrets": [{"name": "registry-credentials"}],
     },
     "redis": {
-        "leader": {"image": "docker.io/redis:6.2.14", "resources": {"requests": {"cpu": "250m"}}},
-        "follower": {"replicas": 3},
+        "leader": {
+            "image": "docker.io/redis:6.2.14",
+            "resources": {"requests": {"cpu": "250m"}},
+            "affinity": {
+                "nodeAffinity": {
+                    "requiredDuringSchedulingIgnoredDuringExecution": {
+                        "nodeSelectorTerms": [
+                            {"matchExpressions": [
+                                {"key": "example.com/disk", "operator": "In", "values": ["ssd"]}
+                            ]}
+                        ]
+                    }
+                }
+            },
+        },
+        "follower": {
+            "replicas": 3,
+            "topologySpreadConstraints": [
+                {"maxSkew": 1, "topologyKey": "kubernetes.io/hostname",
+                 "whenUnsatisfiable": "DoNotSchedule"}
+            ],
+        },
     },
-}
+}  # fmt: skip
+# A load balancer's address, as an ingress controller publishes it.
+INGRESS_ADDRESS = {"loadBalancer": {"ingress": [{"ip": "203.0.113.10"}]}}
 
 
 def settled_status(parent: dict, observed: list[dict]) -> dict:
@@ -88,6 +125,14 @@ def every_field_set() -> dict:
     return sync_request(parent, converged(parent))
 
 
+def ingress_address() -> dict:
+    parent = guestbook(spec={"frontend": {"ingress": {"enabled": True}}}, generation=2)
+    observed = converged(parent)
+    ingress = next(c for c in observed if c["kind"] == "Ingress")
+    ingress["status"] = INGRESS_ADDRESS
+    return sync_request(parent, observed)
+
+
 def invalid_spec_held() -> dict:
     parent = guestbook(spec={"frontend": {"replicas": -1}}, generation=5)
     return sync_request(parent, converged(parent, {}))
@@ -112,6 +157,82 @@ def deadline_exceeded() -> dict:
     return sync_request(parent, observed)
 
 
+def storage_disabled() -> dict:
+    parent = guestbook(spec={"redis": {"leader": {"storage": {"enabled": False}}}})
+    return sync_request(parent, converged(parent))
+
+
+def claim_pending() -> dict:
+    parent = guestbook()
+    observed = converged(parent)
+    claim(observed)["status"] = {"phase": "Pending"}
+    return sync_request(parent, observed)
+
+
+def no_storage_class() -> dict:
+    parent = guestbook()
+    observed = converged(parent)
+    claim(observed)["status"] = {"phase": "Pending"}
+    del claim(observed)["spec"]["storageClassName"]  # no default class to admit it into
+    return sync_request(parent, observed)
+
+
+def growing() -> dict:
+    parent = guestbook(spec={"redis": {"leader": {"storage": {"size": "2Gi"}}}}, generation=2)
+    return sync_request(parent, converged(parent, {}))
+
+
+def before_storage(parent: dict) -> list[dict]:
+    """Return the children that an operator without storage left: the leader on an emptyDir."""
+    older = {"redis": {"leader": {"storage": {"enabled": False}}}}
+    desired = build_children(base_name(parent["metadata"]["name"]), parse_spec(older))
+    leader = next(c for c in desired if c["kind"] == "Deployment")
+    del leader["spec"]["template"]["spec"]["containers"][0]["args"]
+    return [observe(child, parent) for child in desired]
+
+
+def migrating(parent: dict, outcome: str) -> list[dict]:
+    """Return the children once the migration began, its Job "running", "succeeded" or "failed"."""
+    started = sync(parent, sync_request(parent, before_storage(parent))["children"], now=NOW)
+    observed = [observe(child, parent) for child in started["children"]]
+    job = next(c for c in observed if c["kind"] == "Job")
+    job["status"] = job_status(
+        outcome, started=CREATED, now=CREATED, backoff_limit=job["spec"]["backoffLimit"]
+    )
+    return observed
+
+
+def migration_starts() -> dict:
+    parent = guestbook(generation=2)
+    return sync_request(parent, before_storage(parent))
+
+
+def migration_copying() -> dict:
+    parent = guestbook(generation=2)
+    return sync_request(parent, migrating(parent, "running"))
+
+
+def migration_failed() -> dict:
+    parent = guestbook(generation=2)
+    return sync_request(parent, migrating(parent, "failed"))
+
+
+def migration_switches() -> dict:
+    parent = guestbook(generation=2)
+    return sync_request(parent, migrating(parent, "succeeded"))
+
+
+def migration_done() -> dict:
+    parent = guestbook(generation=2)
+    job = next(c for c in migrating(parent, "succeeded") if c["kind"] == "Job")
+    return sync_request(parent, [*converged(parent), job])
+
+
+def claim(observed: list[dict]) -> dict:
+    """Return the leader's claim among observed children."""
+    return next(c for c in observed if c["kind"] == "PersistentVolumeClaim")
+
+
 CASES: dict[str, Callable[[], dict]] = {
     "new-guestbook": new_guestbook,
     "rolling-out": rolling_out,
@@ -123,7 +244,19 @@ CASES: dict[str, Callable[[], dict]] = {
     "no-followers": no_followers,
     "long-name": long_name,
     "every-field-set": every_field_set,
+    "ingress-address": ingress_address,
     "invalid-spec-held": invalid_spec_held,
     "paused": paused,
     "deadline-exceeded": deadline_exceeded,
+    "storage-disabled": storage_disabled,
+    "claim-pending": claim_pending,
+    "no-storage-class": no_storage_class,
+    "growing": growing,
+    "migration-starts": migration_starts,
+    "migration-copying": migration_copying,
+    "migration-failed": migration_failed,
+    "migration-switches": migration_switches,
+    "migration-done": migration_done,
 }
+# Cases whose answer is another case's, byte for byte: recorded once, asserted for both.
+SAME_ANSWER = {"v2-keys": "all-ready"}

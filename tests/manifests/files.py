@@ -1,6 +1,5 @@
 """Load the project's manifests: as written in their files, or as kustomize builds them."""
 
-import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -8,16 +7,30 @@ from pathlib import Path
 import pytest
 import yaml
 
-ROOT = Path(__file__).parent.parent.parent
+from tests import ROOT
+from tests import golden as golden_answers
+
 INSTALL = ROOT / "metacontroller"
 SAMPLES = ROOT / "samples"
 METACONTROLLER_CRDS = ROOT / "tests" / "data" / "metacontroller-crds.yaml"
-GOLDEN = ROOT / "tests" / "golden"
+
+
+def parse_yaml(text: str) -> list[dict]:
+    """Return every non-empty document of a YAML stream."""
+    return [doc for doc in yaml.safe_load_all(text) if doc]
 
 
 def load_yaml(path: Path) -> list[dict]:
     """Return every non-empty document of a YAML file."""
-    return [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
+    return parse_yaml(path.read_text())
+
+
+def tool(name: str, needed_for: str) -> str:
+    """Return the path of a command; skip the test when it is not installed."""
+    path = shutil.which(name)
+    if path is None:
+        pytest.skip(f"{name} is not installed, so {needed_for} cannot be checked")
+    return path
 
 
 def kustomization(folder: Path) -> dict:
@@ -32,14 +45,12 @@ def listed_objects(folder: Path) -> list[dict]:
 
 def built_objects(folder: Path) -> list[dict]:
     """Return what `kubectl kustomize folder` builds; skip the test when kubectl is absent."""
-    kubectl = shutil.which("kubectl")
-    if kubectl is None:
-        pytest.skip("kubectl is not installed, so kustomize builds cannot be checked")
+    kubectl = tool("kubectl", "kustomize builds")
     result = subprocess.run(
         [kubectl, "kustomize", str(folder)], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, f"kubectl kustomize {folder.name}/ failed:\n{result.stderr}"
-    return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+    return parse_yaml(result.stdout)
 
 
 def find(objects: list[dict], kind: str, name: str) -> dict:
@@ -67,9 +78,5 @@ def composite_controller() -> dict:
 
 
 def golden(case: str) -> tuple[dict, dict]:
-    """Return the recorded (request, response) of one golden case."""
-    folder = GOLDEN / case
-    return (
-        json.loads((folder / "request.json").read_text()),
-        json.loads((folder / "response.json").read_text()),
-    )
+    """Return one golden case's (request, recorded answer)."""
+    return golden_answers.request(case), golden_answers.answer(case)

@@ -3,17 +3,26 @@
 It fills in defaults (`with_defaults`), rejects what the schema does not allow,
 including every field it does not declare (`schema_errors`: a field the API
 server would prune, or refuse under kubectl's strict field validation),
-evaluates the `x-kubernetes-validations` CEL rules (`rule_errors`), and checks
-the rules a CRD's schema itself must follow (`structural_problems`).
+evaluates the `x-kubernetes-validations` CEL rules (`rule_errors`), transition
+rules that compare with `oldSelf` included when an update is checked
+(`update_errors`), refuses repeated keys in lists of list-type map or set
+(`list_errors`), and checks the rules a CRD's schema itself must follow
+(`structural_problems`).
 """
 
 import copy
 import functools
+import json
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
+from fractions import Fraction
 
 import celpy
 import jsonschema
+
+from hooks.quantity import QuantityError, parse_quantity
 
 INT_RANGES = {"int32": 2**31, "int64": 2**63}
 FORMATS = jsonschema.FormatChecker(formats=())
@@ -73,6 +82,13 @@ def schema_errors(value: object, schema: dict) -> list[str]:
             found += [
                 f"{dotted([*path, k])}: unknown field" for k in error.instance if k not in known
             ]
+        elif error.validator == "required":
+            # The API server names the missing field itself: "spec.x.name: Required value".
+            found += [
+                f"{dotted([*path, k])}: Required value"
+                for k in error.validator_value
+                if k not in error.instance
+            ]
         else:
             found.append(f"{dotted(path)}: {error.message}")
     return sorted(found)
@@ -96,42 +112,128 @@ def _strict(schema: dict, *, root: bool = False) -> dict:
     return strict
 
 
-def rule_errors(value: object, schema: dict, path: tuple = ()) -> list[str]:
-    """Return "path: message" for each CEL rule that `value` breaks, anywhere in the schema."""
+# What a value has where an update's old object had no field at all.
+ABSENT = object()
+OLD_SELF = re.compile(r"\boldSelf\b")
+
+
+def rule_errors(value: object, schema: dict, path: tuple = (), old: object = ABSENT) -> list[str]:
+    """Return "path: message" for each CEL rule that `value` breaks, anywhere in the schema.
+
+    A transition rule (one that reads `oldSelf`) runs only where `old`, the
+    value before an update, has the field too, as the API server runs it.
+    """
     found = [
         f"{dotted(list(path))}{rule.get('fieldPath', '')}: {rule['message']}"
         for rule in schema.get("x-kubernetes-validations", [])
-        if not rule_holds(rule["rule"], value)
+        if not (OLD_SELF.search(rule["rule"]) and old is ABSENT)
+        and not rule_holds(rule["rule"], value, old)
     ]
-    children: Iterator[tuple[object, object, dict | None]] = iter(())
+    children: Iterator[tuple[object, object, dict | None, object]] = iter(())
     if isinstance(value, dict):
-        children = ((key, item, _field(schema, key)) for key, item in value.items())
+        before = old if isinstance(old, dict) else {}
+        children = (
+            (key, item, _field(schema, key), before.get(key, ABSENT)) for key, item in value.items()
+        )
     elif isinstance(value, list):
-        children = ((i, item, schema.get("items")) for i, item in enumerate(value))
-    for key, item, field in children:
+        # Our lists are never correlated with their old items: no transition rule sits below one.
+        children = ((i, item, schema.get("items"), ABSENT) for i, item in enumerate(value))
+    for key, item, field, item_before in children:
         if field is not None:
-            found += rule_errors(item, field, (*path, key))
+            found += rule_errors(item, field, (*path, key), item_before)
     return found
 
 
-def rule_holds(rule: str, value: object) -> bool:
-    """Evaluate one CEL rule with `self` bound to `value`, as the API server does."""
-    result = _program(rule).evaluate({"self": celpy.json_to_cel(value)})
+def rule_holds(rule: str, value: object, old: object = ABSENT) -> bool:
+    """Evaluate one CEL rule with `self` bound to `value` (and `oldSelf` to `old`)."""
+    bindings = {"self": celpy.json_to_cel(value)}
+    if old is not ABSENT:
+        bindings["oldSelf"] = celpy.json_to_cel(old)
+    result = _program(rule).evaluate(bindings)
     if not isinstance(result, celpy.celtypes.BoolType):
         raise AssertionError(f"CEL rule {rule!r} gave {result!r}, not a boolean")
     return bool(result)
 
 
+@dataclass(frozen=True)
+class Quantity:
+    """A value of the Kubernetes CEL quantity library, which cel-python lacks."""
+
+    value: Fraction
+
+
+def _quantity(text: celpy.celtypes.StringType) -> Quantity:
+    # The library's quantity() fails on a string that is not a quantity, as this does.
+    try:
+        return Quantity(parse_quantity(str(text)))
+    except QuantityError as err:
+        raise ValueError(f"quantity({text!r}): {err}") from None
+
+
+def _compare_to(left: Quantity, right: Quantity) -> celpy.celtypes.IntType:
+    return celpy.celtypes.IntType((left.value > right.value) - (left.value < right.value))
+
+
+# The functions of k8s.io/apiserver/pkg/cel/library/quantity.go that our rules use.
+QUANTITY_LIBRARY = {"quantity": _quantity, "compareTo": _compare_to}
+
+
 @functools.cache
 def _program(rule: str) -> celpy.Runner:
     environment = celpy.Environment()
-    return environment.program(environment.compile(rule))
+    return environment.program(environment.compile(rule), functions=QUANTITY_LIBRARY)
+
+
+def list_errors(value: object, schema: dict, path: tuple = ()) -> list[str]:
+    """Return "path: Duplicate value" for each item repeating a list-type map key or set item.
+
+    As apiextensions-apiserver's pkg/apiserver/schema/listtype/validation.go
+    (ValidateListSetsAndMaps) checks every custom resource.
+    """
+    found = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            field = _field(schema, key)
+            if field is not None:
+                found += list_errors(item, field, (*path, key))
+    elif isinstance(value, list):
+        kind, keys = schema.get("x-kubernetes-list-type"), schema.get("x-kubernetes-list-map-keys")
+        seen = set()
+        for index, item in enumerate(value):
+            if kind in ("map", "set"):
+                mapped = kind == "map" and isinstance(item, dict)
+                identity = [item.get(k) for k in keys] if mapped else item
+                text = json.dumps(identity, sort_keys=True)
+                if text in seen:
+                    found.append(f"{dotted([*path, index])}: Duplicate value")
+                seen.add(text)
+            found += list_errors(item, schema.get("items", {}), (*path, index))
+    return found
 
 
 def errors(obj: dict, schema: dict) -> list[str]:
     """Return every error the API server reports for `obj`: defaults first, then checks."""
     defaulted = with_defaults(obj, schema)
-    return schema_errors(defaulted, schema) + rule_errors(defaulted, schema)
+    return (
+        schema_errors(defaulted, schema)
+        + rule_errors(defaulted, schema)
+        + list_errors(defaulted, schema)
+    )
+
+
+def update_errors(old: dict, new: dict, schema: dict) -> list[str]:
+    """Return every error the API server reports when `old` is replaced by `new`.
+
+    Both are defaulted first: the API server defaults the stored object as it reads it.
+    """
+    defaulted = with_defaults(new, schema)
+    before = with_defaults(old, schema)
+    return schema_errors(defaulted, schema) + rule_errors(defaulted, schema, old=before)
+
+
+def error_fields(errors: list[str]) -> list[str]:
+    """Return the fields that errors name, each once."""
+    return sorted({error.split(": ", 1)[0] for error in errors})
 
 
 def structural_problems(schema: dict) -> list[str]:
@@ -159,6 +261,12 @@ def _node_problems(field: dict) -> list[str]:
         problems.append("keeps unknown fields")
     if "properties" in field and "additionalProperties" in field:
         problems.append("properties and additionalProperties exclude each other")
+    if field.get("x-kubernetes-list-type") == "map":
+        item = field.get("items", {})
+        required = set(item.get("required", []))
+        defaulted = {key for key, prop in item.get("properties", {}).items() if "default" in prop}
+        if not set(field.get("x-kubernetes-list-map-keys", [])) <= required | defaulted:
+            problems.append("list-map keys must be required or have a default")
     if "anyOf" in field and field["anyOf"] != [{"type": "integer"}, {"type": "string"}]:
         problems.append("anyOf may only be the int-or-string pair")
     if any(key in field for key in ("allOf", "oneOf", "not")):

@@ -76,10 +76,23 @@ def test_child_resources_are_exactly_the_kinds_the_hooks_emit():
     assert declared == emitted == keyed
 
 
-def test_every_child_type_is_updated_in_place():
+def test_every_child_type_is_updated_in_place_but_the_job_which_cannot_change():
     assert {c["resource"]: c["updateStrategy"] for c in SPEC["childResources"]} == {
-        c["resource"]: {"method": "InPlace"} for c in SPEC["childResources"]
+        c["resource"]: {"method": "OnDelete" if c["resource"] == "jobs" else "InPlace"}
+        for c in SPEC["childResources"]
     }
+
+
+def test_child_resources_come_in_the_order_of_the_design():
+    assert [c["resource"] for c in SPEC["childResources"]] == [
+        "persistentvolumeclaims",
+        "deployments",
+        "services",
+        "ingresses",
+        "poddisruptionbudgets",
+        "networkpolicies",
+        "jobs",
+    ]
 
 
 def test_only_the_sync_hook_is_defined():

@@ -9,11 +9,14 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from hooks import conditions, names, spec
+from hooks.observed import MAX_NAME_LENGTH, OBJECT_NAME
+from hooks.placement import FIELDS as PLACEMENT_FIELDS
+from hooks.placement import SOFT_SPREAD, SPREAD
 from hooks.quantity import MAX_EXPONENT, QUANTITY, QuantityError, parse_quantity
 from hooks.spec import GROUP
 from tests import apiserver
 from tests.golden.cases import CASES
-from tests.kube_schemas import KUBERNETES_VERSIONS, schema_errors
+from tests.kube_schemas import KUBERNETES_VERSIONS, MINIMUM_VERSION, schema_errors
 from tests.manifests import files, openapi
 
 CRD = files.guestbook_crd()
@@ -27,13 +30,16 @@ RESOURCE_FIELDS = (
     "spec.redis.follower.resources",
 )
 QUANTITY_FIELD = "spec.frontend.resources.requests.cpu"
+STORAGE = "spec.redis.leader.storage"
 JSONPATH_STEP = re.compile(r'\.(?P<key>\w+)|\[\?\(@\.(?P<field>\w+)=="(?P<value>[^"]*)"\)\]')
 
 
 def plain(value: object) -> object:
-    """Return a value with every read-only mapping turned into a dict."""
+    """Return a value with every read-only mapping turned into a dict and tuple into a list."""
     if isinstance(value, MappingProxyType | dict):
         return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, tuple):
+        return [plain(item) for item in value]
     return value
 
 
@@ -45,12 +51,37 @@ def as_manifest(parsed: spec.GuestbookSpec) -> dict:
     if parsed.service.annotations:
         service["annotations"] = plain(parsed.service.annotations)
     frontend = {**_tier(parsed.frontend), "replicas": parsed.frontend.replicas, "service": service}
+    if parsed.ingress is not None:
+        frontend["ingress"] = _ingress(parsed.ingress)
+    storage = {
+        "enabled": parsed.storage.enabled,
+        "size": parsed.storage.size,
+        "accessMode": parsed.storage.access_mode,
+    }
+    if parsed.storage.storage_class is not None:
+        storage["storageClassName"] = parsed.storage.storage_class
+    leader = {**_tier(parsed.leader), "appendFsync": parsed.append_fsync, "storage": storage}
     follower = {**_tier(parsed.follower), "replicas": parsed.follower.replicas}
-    return {"frontend": frontend, "redis": {"leader": _tier(parsed.leader), "follower": follower}}
+    return {"frontend": frontend, "redis": {"leader": leader, "follower": follower}}
 
 
 def _tier(tier: spec.Tier) -> dict:
-    return {"image": tier.image, "resources": plain(tier.resources)}
+    return {"image": tier.image, "resources": plain(tier.resources), **plain(tier.placement)}
+
+
+def _ingress(ingress: spec.IngressSpec) -> dict:
+    written = {"enabled": ingress.enabled, "path": ingress.path, "pathType": ingress.path_type}
+    optional = {
+        "ingressClassName": ingress.class_name,
+        "host": ingress.host,
+        "annotations": plain(ingress.annotations) or None,
+    }
+    written.update({key: value for key, value in optional.items() if value is not None})
+    if ingress.tls is not None:
+        written["tls"] = {"enabled": ingress.tls.enabled}
+        if ingress.tls.secret_name is not None:
+            written["tls"]["secretName"] = ingress.tls.secret_name
+    return written
 
 
 def guestbook_with(spec_fields: dict | None) -> dict:
@@ -151,15 +182,48 @@ def test_structural_check_catches_a_broken_schema(change, problem):
             "spec.redis.follower.replicas", spec.FOLLOWER_REPLICAS.default, id="followers"
         ),
         *(pytest.param(path, plain(spec.DEFAULT_RESOURCES), id=path) for path in RESOURCE_FIELDS),
+        *(
+            pytest.param(
+                f"{tier}.topologySpreadConstraints", plain(SOFT_SPREAD), id=f"{tier}-spread"
+            )
+            for tier in ("spec.frontend", "spec.redis.follower")
+        ),
+        pytest.param("spec.frontend.ingress.enabled", False, id="ingress-enabled"),
+        pytest.param("spec.frontend.ingress.path", spec.INGRESS_PATH, id="ingress-path"),
+        pytest.param("spec.frontend.ingress.pathType", spec.PATH_TYPES[0], id="ingress-path-type"),
+        pytest.param("spec.frontend.ingress.tls.enabled", False, id="ingress-tls"),
+        pytest.param("spec.redis.leader.appendFsync", spec.DEFAULT_APPEND_FSYNC, id="append-fsync"),
+        pytest.param(f"{STORAGE}.enabled", True, id="storage-enabled"),
+        pytest.param(f"{STORAGE}.size", spec.DEFAULT_STORAGE_SIZE, id="storage-size"),
+        pytest.param(f"{STORAGE}.accessMode", spec.ACCESS_MODES[0], id="access-mode"),
     ],
 )
 def test_crd_default_equals_the_hooks_default(path, default):
     assert openapi.field_at(SCHEMA, path)["default"] == default
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        *(f"spec.redis.leader.{field}" for field in PLACEMENT_FIELDS),
+        *(f"spec.frontend.{field}" for field in PLACEMENT_FIELDS if field != SPREAD),
+        "spec.frontend.ingress",
+        "spec.frontend.ingress.tls.secretName",
+    ],
+)
+def test_fields_without_a_default_in_the_hooks_have_none_in_the_crd(path):
+    # The leader is one pod: nothing to spread. The Secret's default name needs the base.
+    assert "default" not in openapi.field_at(SCHEMA, path)
+
+
 def test_node_port_has_no_default_in_either_place():
     assert spec.NODE_PORT.default is None
     assert "default" not in openapi.field_at(SCHEMA, "spec.frontend.service.nodePort")
+
+
+def test_the_storage_class_has_no_default_in_either_place():
+    assert spec.parse_spec({}).storage.storage_class is None
+    assert "default" not in openapi.field_at(SCHEMA, f"{STORAGE}.storageClassName")
 
 
 @pytest.mark.parametrize(
@@ -180,9 +244,40 @@ def test_crd_bounds_equal_the_hooks_bounds(path, bounds):
     )
 
 
-def test_crd_service_types_equal_the_hooks_service_types():
-    assert openapi.field_at(SCHEMA, "spec.frontend.service.type")["enum"] == list(
-        spec.SERVICE_TYPES
+@pytest.mark.parametrize(
+    ("path", "choices"),
+    [
+        pytest.param("spec.frontend.service.type", spec.SERVICE_TYPES, id="service-type"),
+        pytest.param("spec.redis.leader.appendFsync", spec.APPEND_FSYNC, id="append-fsync"),
+        pytest.param(f"{STORAGE}.accessMode", spec.ACCESS_MODES, id="access-mode"),
+    ],
+)
+def test_crd_enums_equal_the_hooks_choices(path, choices):
+    assert openapi.field_at(SCHEMA, path)["enum"] == list(choices)
+
+
+@pytest.mark.parametrize(
+    ("path", "pattern", "max_length"),
+    [
+        pytest.param(f"{STORAGE}.size", spec.STORAGE_SIZE, 8, id="size"),
+        pytest.param(
+            f"{STORAGE}.storageClassName", OBJECT_NAME, MAX_NAME_LENGTH, id="storage-class"
+        ),
+    ],
+)
+def test_crd_storage_patterns_equal_the_hooks_patterns(path, pattern, max_length):
+    field = openapi.field_at(SCHEMA, path)
+    assert (field["pattern"], field["maxLength"]) == (f"^{pattern.pattern}$", max_length)
+
+
+def test_the_longest_size_the_pattern_allows_fits_its_max_length():
+    assert len("999999Ti") == openapi.field_at(SCHEMA, f"{STORAGE}.size")["maxLength"]
+    assert spec.parse_spec({"redis": {"leader": {"storage": {"size": "999999Ti"}}}})
+
+
+def test_crd_path_types_equal_the_hooks_path_types():
+    assert openapi.field_at(SCHEMA, "spec.frontend.ingress.pathType")["enum"] == list(
+        spec.PATH_TYPES
     )
 
 
@@ -266,19 +361,157 @@ def test_node_port_rule_allows_it_only_where_the_hooks_do(service_type, node_por
         assert error.value.path == "spec.frontend.service.nodePort"
 
 
-def test_every_cel_rule_compiles_to_a_boolean_on_the_defaulted_sample():
-    defaulted = openapi.with_defaults(guestbook_with(None), SCHEMA)
+def storage_update(before: dict, after: dict) -> list[str]:
+    """Return the API server's errors when the leader's storage changes from one to the other."""
+    old, new = (guestbook_with({"redis": {"leader": {"storage": s}}}) for s in (before, after))
+    assert openapi.errors(old, SCHEMA) == []
+    return openapi.update_errors(old, new, SCHEMA)
+
+
+GROW_ONLY = [f"{STORAGE}.size: size may grow but never shrink"]
+CLASS_FIXED = [f"{STORAGE}.storageClassName: storageClassName cannot change or be removed once set"]
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "refused"),
+    [
+        pytest.param({}, {"size": "2Gi"}, [], id="grow-from-the-default"),
+        pytest.param({"size": "1Gi"}, {"size": "1024Mi"}, [], id="same-size-other-unit"),
+        pytest.param({"size": "1536Mi"}, {"size": "2Gi"}, [], id="grow-across-units"),
+        pytest.param({"size": "1Ti"}, {"size": "1025Gi"}, [], id="grow-by-a-gibibyte"),
+        pytest.param({"size": "2Gi"}, {"size": "1Gi"}, GROW_ONLY, id="shrink"),
+        pytest.param({"size": "2Gi"}, {}, GROW_ONLY, id="shrink-to-the-default"),
+        pytest.param({"size": "1Gi"}, {"size": "1023Mi"}, GROW_ONLY, id="shrink-by-a-mebibyte"),
+        pytest.param({}, {"storageClassName": "fast"}, [], id="set-a-class"),
+        pytest.param({"storageClassName": "fast"}, {"storageClassName": "fast"}, [], id="same"),
+        pytest.param(
+            {"storageClassName": "fast"}, {"storageClassName": "slow"}, CLASS_FIXED, id="change"
+        ),
+        pytest.param({"storageClassName": "fast"}, {}, CLASS_FIXED, id="remove-the-class"),
+        pytest.param(
+            {},
+            {"enabled": False},
+            [f"{STORAGE}.enabled: enabled cannot change after the guestbook is created"],
+            id="disable",
+        ),
+        pytest.param(
+            {"enabled": False},
+            {"enabled": True},
+            [f"{STORAGE}.enabled: enabled cannot change after the guestbook is created"],
+            id="enable",
+        ),
+        pytest.param(
+            {},
+            {"accessMode": "ReadWriteOncePod"},
+            [f"{STORAGE}.accessMode: accessMode cannot change after the guestbook is created"],
+            id="change-access-mode",
+        ),
+    ],
+)
+def test_crd_lets_storage_grow_and_set_a_class_but_changes_nothing_else(before, after, refused):
+    assert storage_update(before, after) == refused
+
+
+def test_an_existing_guestbook_without_storage_reads_as_enabled_and_cannot_disable_it():
+    # A guestbook stored before these fields existed is defaulted as it is read.
+    old = guestbook_with({})
+    new = guestbook_with({"redis": {"leader": {"storage": {"enabled": False}}}})
+    assert openapi.update_errors(old, new, SCHEMA) == [
+        f"{STORAGE}.enabled: enabled cannot change after the guestbook is created"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        pytest.param("size", "0Gi", id="size-zero"),
+        pytest.param("size", "1.5Gi", id="size-fraction"),
+        pytest.param("size", "1G", id="size-decimal-unit"),
+        pytest.param("size", "1000000Mi", id="size-seven-digits"),
+        pytest.param("accessMode", "ReadWriteMany", id="access-mode-shared"),
+        pytest.param("storageClassName", "Fast_SSD", id="class-not-a-name"),
+        pytest.param("storageClassName", "", id="class-empty"),
+        pytest.param("enabled", "yes", id="enabled-a-string"),
+    ],
+)
+def test_crd_and_hooks_both_refuse_a_bad_storage_field(field, value):
+    raw = {"redis": {"leader": {"storage": {field: value}}}}
+    assert openapi.error_fields(openapi.errors(guestbook_with(raw), SCHEMA)) == [
+        f"{STORAGE}.{field}"
+    ]
+    with pytest.raises(spec.SpecError) as error:
+        spec.parse_spec(raw)
+    assert error.value.path == f"{STORAGE}.{field}"
+
+
+def test_crd_and_hooks_both_refuse_an_unknown_append_fsync():
+    raw = {"redis": {"leader": {"appendFsync": "sometimes"}}}
+    assert openapi.error_fields(openapi.errors(guestbook_with(raw), SCHEMA)) == [
+        "spec.redis.leader.appendFsync"
+    ]
+    with pytest.raises(spec.SpecError, match=r"spec\.redis\.leader\.appendFsync"):
+        spec.parse_spec(raw)
+
+
+@pytest.mark.parametrize("sample", ["webapp_v1_guestbook.yaml", "webapp_v1_guestbook_full.yaml"])
+def test_every_cel_rule_holds_on_each_defaulted_sample(sample):
+    [manifest] = files.load_yaml(files.SAMPLES / sample)
+    defaulted = openapi.with_defaults(manifest, SCHEMA)
     rules = [
         (path, rule["rule"])
         for path, field in [("", SCHEMA), *openapi.fields(SCHEMA)]
         for rule in field.get("x-kubernetes-validations", [])
     ]
     assert rules, "the CRD has CEL rules"
+    checked = 0
     for path, rule in rules:
         value = defaulted
         for key in filter(None, path.split(".")):
-            value = value[key]
-        assert openapi.rule_holds(rule, value) is True
+            value = value.get(key) if isinstance(value, dict) else None
+        if value is None:
+            continue  # a rule applies only where its field is set (limits: never by default)
+        # A transition rule compares with the value before an update: here, the same.
+        assert openapi.rule_holds(rule, value, value) is True
+        checked += 1
+    assert checked >= len(rules) // 2
+
+
+# Kubernetes' validateContainerResourceName: what the CRD's rule can express of it.
+@pytest.mark.parametrize(
+    ("name", "valid"),
+    [
+        pytest.param("cpu", True, id="cpu"),
+        pytest.param("memory", True, id="memory"),
+        pytest.param("ephemeral-storage", True, id="ephemeral-storage"),
+        pytest.param("hugepages-2Mi", True, id="hugepages"),
+        pytest.param("example.com/gpu", True, id="extended"),
+        pytest.param("gpu", False, id="unprefixed-gpu"),
+        pytest.param("pods", False, id="quota-resource"),
+        pytest.param("storage", False, id="volume-resource"),
+    ],
+)
+def test_the_crd_and_the_hooks_agree_on_container_resource_names(name, valid):
+    resources = {"limits": {name: "2Mi"}, "requests": {"memory": "2Mi"}}
+    if name.startswith("hugepages-"):
+        resources["requests"][name] = "2Mi"
+    if "/" in name:
+        resources = {"limits": {name: 1}}
+    guestbook = guestbook_with({"redis": {"leader": {"resources": resources}}})
+
+    errors = openapi.errors(guestbook, SCHEMA)
+
+    assert (errors == []) is valid, errors
+    if valid:
+        spec.parse_spec(guestbook["spec"])
+    else:
+        assert errors == [
+            "spec.redis.leader.resources.limits: resource names are cpu, memory, "
+            "ephemeral-storage, hugepages-<size> or a domain-prefixed extended resource such "
+            "as example.com/gpu"
+        ]
+        with pytest.raises(spec.SpecError) as error:
+            spec.parse_spec(guestbook["spec"])
+        assert error.value.path == f"spec.redis.leader.resources.limits.{name}"
 
 
 def crd_accepts_quantity(value: object) -> bool:
@@ -402,6 +635,7 @@ def test_printer_columns_are_those_of_the_design():
         ("Frontend", "integer", 0),
         ("Desired", "integer", 0),
         ("URL", "string", 1),
+        ("Storage", "string", 1),
         ("Age", "date", 0),
     ]
 
@@ -426,6 +660,7 @@ def test_printer_columns_show_a_converged_guestbook():
         "Frontend": [3],
         "Desired": [3],
         "URL": ["http://gb1-frontend.demo.svc:80"],
+        "Storage": ["Bound"],
         "Age": [apiserver.CREATED],
     }
     assert f'@.type=="{conditions.READY}"' in VERSION["additionalPrinterColumns"][0]["jsonPath"]
@@ -461,3 +696,11 @@ def leaf_paths(value: object, path: str = "") -> list[str]:
     if isinstance(value, list):
         return [leaf for item in value for leaf in leaf_paths(item, f"{path}[]")]
     return [path.lstrip(".")]
+
+
+def test_the_readme_names_the_oldest_kubernetes_release_the_schemas_are_checked_against():
+    readme = (files.ROOT / "README.md").read_text()
+    oldest = ".".join(str(part) for part in MINIMUM_VERSION)
+
+    assert KUBERNETES_VERSIONS[0] == oldest
+    assert f"**Kubernetes {oldest} or newer.**" in readme

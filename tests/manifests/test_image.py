@@ -87,6 +87,7 @@ def dockerignore_excludes(path: str) -> bool:
         (".git/HEAD", False),
         ("metacontroller/kustomization.yaml", False),
         ("README.md", False),
+        ("dist/install.yaml", False),
         (".env", False),
     ],
 )

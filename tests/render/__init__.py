@@ -3,16 +3,17 @@
 from pathlib import Path
 
 from hooks.render import render_files
+from tests import ROOT
 from tests.golden.cases import NOW
 
 HERE = Path(__file__).parent
-ROOT = HERE.parent.parent
 # name -> (FILE, --observed FILE or None, --format), paths from the repository root.
 CASES = {
     "guestbook": ("samples/webapp_v1_guestbook.yaml", None, "yaml"),
     "guestbook-full": ("samples/webapp_v1_guestbook_full.yaml", None, "yaml"),
     "guestbook-full-json": ("samples/webapp_v1_guestbook_full.yaml", None, "json"),
     "observed-ready": ("tests/render/gb1.yaml", "samples/sync-request.json", "yaml"),
+    "no-storage": ("tests/render/gb1-no-storage.yaml", None, "yaml"),
 }
 
 
