@@ -30,7 +30,7 @@ def compare(sample: bytes, distinct: list[bytes], answer: bytes, workdir: Path, 
     (workdir / "answer.json").write_bytes(answer)
     runs: dict[str, list[dict]] = {name: [] for name in ORDER}
     with contextlib.ExitStack() as stack:
-        # Started and stopped together, each stopped for sure: a minute's wait saved.
+        # Started and stopped together, so start-ups and shutdowns overlap; each is stopped.
         servers = {name: start(*launch(workdir / name)) for name in ("A", "B", "C", "D")}
         for server in servers.values():
             stack.callback(server.stop)
