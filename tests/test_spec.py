@@ -5,6 +5,7 @@ from types import MappingProxyType
 import pytest
 
 from hooks.describe import shorten
+from hooks.ingress import IngressSpec, TlsSpec
 from hooks.placement import FIELDS as PLACEMENT_FIELDS
 from hooks.spec import (
     DEFAULT_RESOURCES,
@@ -12,10 +13,8 @@ from hooks.spec import (
     FRONTEND_IMAGE,
     LEADER_IMAGE,
     PAUSED_ANNOTATION,
-    IngressSpec,
     SpecError,
     Storage,
-    TlsSpec,
     is_paused,
     parse_spec,
 )
@@ -300,7 +299,7 @@ def test_parsed_specs_cannot_be_changed():
             {"redis": {"leader": {"storage": {"storageClassName": "Fast SSD"}}}},
             "spec.redis.leader.storage.storageClassName",
             "must be a StorageClass name (lowercase letters, digits, '-' and '.', at most 253 "
-            "characters), got 'Fast SSD'",
+            "characters), got the string 'Fast SSD'",
             id="class-not-a-name",
         ),
         pytest.param(

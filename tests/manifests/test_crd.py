@@ -8,7 +8,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from hooks import conditions, names, spec
+from hooks import conditions, ingress, names, spec
 from hooks.observed import MAX_NAME_LENGTH, OBJECT_NAME
 from hooks.placement import FIELDS as PLACEMENT_FIELDS
 from hooks.placement import SOFT_SPREAD, SPREAD
@@ -69,7 +69,7 @@ def _tier(tier: spec.Tier) -> dict:
     return {"image": tier.image, "resources": plain(tier.resources), **plain(tier.placement)}
 
 
-def _ingress(ingress: spec.IngressSpec) -> dict:
+def _ingress(ingress: ingress.IngressSpec) -> dict:
     written = {"enabled": ingress.enabled, "path": ingress.path, "pathType": ingress.path_type}
     optional = {
         "ingressClassName": ingress.class_name,
@@ -189,8 +189,10 @@ def test_structural_check_catches_a_broken_schema(change, problem):
             for tier in ("spec.frontend", "spec.redis.follower")
         ),
         pytest.param("spec.frontend.ingress.enabled", False, id="ingress-enabled"),
-        pytest.param("spec.frontend.ingress.path", spec.INGRESS_PATH, id="ingress-path"),
-        pytest.param("spec.frontend.ingress.pathType", spec.PATH_TYPES[0], id="ingress-path-type"),
+        pytest.param("spec.frontend.ingress.path", ingress.INGRESS_PATH, id="ingress-path"),
+        pytest.param(
+            "spec.frontend.ingress.pathType", ingress.PATH_TYPES[0], id="ingress-path-type"
+        ),
         pytest.param("spec.frontend.ingress.tls.enabled", False, id="ingress-tls"),
         pytest.param("spec.redis.leader.appendFsync", spec.DEFAULT_APPEND_FSYNC, id="append-fsync"),
         pytest.param(f"{STORAGE}.enabled", True, id="storage-enabled"),
@@ -277,7 +279,7 @@ def test_the_longest_size_the_pattern_allows_fits_its_max_length():
 
 def test_crd_path_types_equal_the_hooks_path_types():
     assert openapi.field_at(SCHEMA, "spec.frontend.ingress.pathType")["enum"] == list(
-        spec.PATH_TYPES
+        ingress.PATH_TYPES
     )
 
 

@@ -8,16 +8,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hack import crd
+from hooks.ingress import HOST, IPV4
+from hooks.observed import MAX_NAME_LENGTH, OBJECT_NAME
 from hooks.placement import FIELDS, SCHEMA_FILE
-from hooks.spec import (
-    API_VERSION,
-    HOST,
-    IPV4,
-    MAX_NAME_LENGTH,
-    OBJECT_NAME,
-    SpecError,
-    parse_spec,
-)
+from hooks.spec import API_VERSION, SpecError, parse_spec
 from tests.manifests import files, openapi
 
 CRD = files.guestbook_crd()
