@@ -106,7 +106,7 @@ format: $(BIN)/.installed ## Rewrite code in the house format
 # Not part of `make test`: minutes long, and its figures mean something only on a
 # quiet machine. The HTTP part needs wrk (Debian/Ubuntu: apt-get install wrk).
 .PHONY: bench
-bench: $(BIN)/.installed ## Measure the hooks against their floor and a stdlib server; write bench/results.json
+bench: $(BIN)/.installed ## Measure the hooks beside a stdlib server and two floors; write bench/results.json
 	$(BIN)/python -m bench
 
 .PHONY: golden
