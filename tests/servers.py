@@ -153,8 +153,18 @@ def gunicorn(
     env: dict[str, str | None] | None = None,
     workers: int | None = 2,
 ) -> contextlib.AbstractContextManager[Server]:
-    """Run gunicorn with gunicorn.conf.py until the block ends, which starts once it is healthy."""
-    return serving(gunicorn_launch(folder, app=app, env=env, workers=workers))
+    """Run gunicorn with gunicorn.conf.py until the block ends.
+
+    The block starts once the server answers /healthz and every worker has been
+    forked: one booted worker answers alone, and a test that compares worker ids
+    before and after must not see the others arrive in between.
+    """
+
+    def ready(server: Server) -> bool:
+        started = workers is None or len(children(server.process.pid)) >= workers
+        return started and answers_healthz(server)
+
+    return serving(gunicorn_launch(folder, app=app, env=env, workers=workers), ready=ready)
 
 
 def free_port() -> int:
