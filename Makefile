@@ -30,7 +30,7 @@ test: $(BIN)/.installed ## Run every test
 	$(BIN)/python -m pytest
 
 .PHONY: manifests-check
-manifests-check: $(BIN)/.installed ## Check metacontroller/, samples/, the Dockerfile and all YAML, offline
+manifests-check: $(BIN)/.installed ## Check metacontroller/, samples/ and the Dockerfile, offline
 	$(BIN)/python -m pytest tests/manifests
 
 # Building, installing and deploying, with Kubebuilder's target names and meaning.
@@ -92,9 +92,11 @@ build-installer: ## Write DIST/install.yaml (default dist/): the whole install i
 	$(build_install) >"$$overlay/install.yaml" && mv "$$overlay/install.yaml" $(DIST)/install.yaml
 
 .PHONY: lint
-lint: $(BIN)/.installed ## Check style and formatting
+lint: $(BIN)/.installed ## Lint the Python (ruff), every YAML file (yamllint) and the Dockerfile (hadolint)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/yamllint --strict .
+	$(BIN)/hadolint Dockerfile
 
 .PHONY: format
 format: $(BIN)/.installed ## Rewrite code in the house format
@@ -104,7 +106,7 @@ format: $(BIN)/.installed ## Rewrite code in the house format
 # Not part of `make test`: minutes long, and its figures mean something only on a
 # quiet machine. The HTTP part needs wrk (Debian/Ubuntu: apt-get install wrk).
 .PHONY: bench
-bench: $(BIN)/.installed ## Measure the hooks against their floor and a stdlib server; write bench/results.json
+bench: $(BIN)/.installed ## Measure the hooks beside a stdlib server and two floors; write bench/results.json
 	$(BIN)/python -m bench
 
 .PHONY: golden

@@ -31,6 +31,8 @@ loglevel = check_level(os.environ.get("LOG_LEVEL", "info"))
 logconfig_dict = logging_config(loglevel)
 access_log_format = ACCESS_MESSAGE
 
+# hooks.metrics.MULTIPROC_ENV, not imported: prometheus_client must not load in the
+# master before on_starting sets it, or the forked workers would count alone.
 METRICS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
@@ -66,6 +68,8 @@ def post_worker_init(worker):
     # The master closes its listening socket on SIGTERM, but a worker finishing
     # a call still holds its copy, and the kernel would queue new connections on
     # it until the worker exits and resets them. An idle worker exits at once.
+    # (gunicorn 27, workers/sync.py: handle_exit only clears `alive`.) The SIGTERM
+    # test in tests/test_server.py fails without this handler.
     handle_exit = worker.handle_exit
     worker.busy = False
 

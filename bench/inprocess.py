@@ -7,7 +7,8 @@ from collections.abc import Callable
 import orjson
 
 from hooks import finalize, sync
-from hooks.app import JSON_OPTIONS, hook_answer
+from hooks.app import hook_answer
+from hooks.desired import JSON_OPTIONS
 from hooks.observed import read_request
 
 
@@ -44,7 +45,7 @@ def compare(body: bytes, *, rounds: int, batch: int) -> dict:
     samples = interleaved(paths, body, rounds=rounds, batch=batch)
     result = {"request_bytes": len(body), "response_bytes": len(response)}
     for name, values in samples.items():
-        result[name] = summary(values)
+        result[name] = {"median_us": statistics.median(values), "samples": len(values)}
     # Each round's paths ran back to back, under the same load from the rest of the
     # machine: the median of per-round ratios is steadier than a ratio of medians.
     result["ratio"] = paired_ratio(samples["hook"], samples["floor"])
@@ -69,17 +70,6 @@ def interleaved(
 def paired_ratio(numerators: list[float], denominators: list[float]) -> float:
     """Return the median of the ratios of samples taken in the same round."""
     return statistics.median(n / d for n, d in zip(numerators, denominators, strict=True))
-
-
-def summary(values: list[float]) -> dict:
-    """Return the median and the 10th and 90th percentiles of per-call microseconds."""
-    ordered = sorted(values)
-    return {
-        "median_us": statistics.median(ordered),
-        "p10_us": ordered[len(ordered) // 10],
-        "p90_us": ordered[min(len(ordered) - 1, len(ordered) * 9 // 10)],
-        "samples": len(ordered),
-    }
 
 
 def linear_fit(points: list[tuple[int, float]]) -> dict:

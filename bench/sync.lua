@@ -1,6 +1,7 @@
--- wrk script: POST the request body in the file named after `--`, count the answers
--- that are not 2xx, and print the results as one JSON line starting with "BENCH ".
--- Usage: wrk --script=bench/sync.lua URL -- BODY_FILE
+-- wrk script: POST the requests in the file named after `--` (one JSON request per
+-- line) in turn, count the answers that are not 2xx, and print the results as one
+-- JSON line starting with "BENCH ".
+-- Usage: wrk --script=bench/sync.lua URL -- REQUESTS_FILE
 
 local threads = {}
 
@@ -9,12 +10,18 @@ function setup(thread)
 end
 
 function init(args)
-  local file = assert(io.open(args[1], "rb"))
-  wrk.method = "POST"
-  wrk.body = file:read("*a")
-  wrk.headers["Content-Type"] = "application/json"
-  file:close()
+  requests = {}
+  local headers = {["Content-Type"] = "application/json"}
+  for line in io.lines(args[1]) do
+    table.insert(requests, wrk.format("POST", nil, headers, line))
+  end
+  next_request = 0
   non2xx = 0
+end
+
+function request()
+  next_request = next_request % #requests + 1
+  return requests[next_request]
 end
 
 function response(status, headers, body)
@@ -31,8 +38,7 @@ function done(summary, latency, requests)
   local errors = summary.errors
   io.write(string.format(
     'BENCH {"requests": %d, "duration_us": %d, "non2xx": %d, "p50_us": %d, "p99_us": %d, '
-      .. '"max_us": %d, "socket_errors": %d, "timeouts": %d}\n',
+      .. '"socket_errors": %d}\n',
     summary.requests, summary.duration, non2xx_total, latency:percentile(50),
-    latency:percentile(99), latency.max, errors.connect + errors.read + errors.write,
-    errors.timeout))
+    latency:percentile(99), errors.connect + errors.read + errors.write + errors.timeout))
 end

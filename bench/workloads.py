@@ -1,15 +1,15 @@
-"""The requests the benchmark sends: the sample, the golden cases, and a heavy one of ~200 KB."""
+"""The requests the benchmark sends: the sample, a few other shapes, many distinct guestbooks."""
 
 import copy
 from pathlib import Path
 
 import orjson
 
-from tests.apiserver import guestbook, sync_request
-from tests.golden import cases
+from hooks import sync
+from tests.apiserver import converged, guestbook, sync_request
 
-ROOT = Path(__file__).parent.parent
-SAMPLE = ROOT / "samples" / "sync-request.json"
+SAMPLE = Path(__file__).parent.parent / "samples" / "sync-request.json"
+TARGET = "sample (8 observed)"  # the request the targets are judged on
 HEAVY_BYTES = 200_000
 # Who else writes to a guestbook's children in a busy cluster, each leaving a
 # managedFields entry: the controllers that fill status, a person, GitOps, an HPA.
@@ -21,32 +21,35 @@ LONG_MESSAGE = (
 
 
 def inprocess_workloads() -> dict[str, bytes]:
-    """Return the request bodies timed in-process, by a name that says what they hold."""
+    """Return the request bodies timed in process, by a name that says what they hold."""
+    held = guestbook(spec={"frontend": {"replicas": -1}}, generation=5)
     return {
-        "sample (8 observed)": SAMPLE.read_bytes(),
-        "new guestbook (0 observed)": _encode(cases.new_guestbook()),
-        "rolling out (8 observed)": _encode(cases.rolling_out()),
-        "every field set (8 observed)": _encode(cases.every_field_set()),
-        "v2 keys (8 observed)": _encode(cases.v2_keys()),
-        "invalid spec, held (8 observed)": _encode(cases.invalid_spec_held()),
+        TARGET: encode(orjson.loads(SAMPLE.read_bytes())),
+        "new guestbook (0 observed)": encode(sync_request(guestbook(), [])),
+        "invalid spec, held (8 observed)": encode(sync_request(held, converged(held, {}))),
         "heavy (8 observed, ~200 KB)": heavy_request(),
     }
 
 
-def growth_workloads() -> dict[str, bytes]:
-    """Return requests of increasing size for the same guestbook: 0, 8 and 8 heavy children."""
-    return {
-        "0 observed": _encode(cases.new_guestbook()),
-        "8 observed": _encode(cases.all_ready()),
-        "8 observed, heavy": heavy_request(),
-    }
+def ready(name: str = "gb1", replicas: int = 3) -> dict:
+    """Return the request of a converged guestbook whose status a previous sync wrote."""
+    parent = guestbook(name=name, spec={"frontend": {"replicas": replicas}}, generation=2)
+    observed = converged(parent)
+    status = sync(parent, sync_request(parent, observed)["children"])["status"]
+    parent["status"] = {**status, "observedGeneration": 2}
+    return sync_request(parent, observed)
+
+
+def distinct_guestbooks(count: int) -> list[bytes]:
+    """Return `count` converged requests for guestbooks of different names and specs."""
+    return [encode(ready(f"gb-{index:05d}", 2 + index % 5)) for index in range(count)]
 
 
 def heavy_request(target: int = HEAVY_BYTES) -> bytes:
-    """Return an all-ready request whose children carry many managedFields and long statuses."""
-    request = cases.all_ready()
+    """Return a converged request whose children carry many managedFields and long statuses."""
+    request = ready()
     rounds = 0
-    while len(body := _encode(request)) < target:
+    while len(body := encode(request)) < target:
         rounds += 1
         for members in request["children"].values():
             for child in members.values():
@@ -54,16 +57,9 @@ def heavy_request(target: int = HEAVY_BYTES) -> bytes:
     return body
 
 
-def distinct_guestbooks(count: int) -> list[bytes]:
-    """Return `count` all-ready requests for guestbooks of different names and replica counts."""
-    bodies = []
-    for index in range(count):
-        spec = {"frontend": {"replicas": 2 + index % 5}}
-        parent = guestbook(name=f"gb-{index:05d}", spec=spec, generation=2)
-        observed = cases.converged(parent)
-        parent["status"] = cases.settled_status(parent, observed)
-        bodies.append(_encode(sync_request(parent, observed)))
-    return bodies
+def encode(request: dict) -> bytes:
+    """Return a request as one line of JSON, as wrk's script reads them."""
+    return orjson.dumps(request, option=orjson.OPT_SORT_KEYS)
 
 
 def _weigh_down(child: dict, rounds: int) -> None:
@@ -83,7 +79,3 @@ def _weigh_down(child: dict, rounds: int) -> None:
                 "lastTransitionTime": "2026-01-01T00:00:00Z",
             }
         )
-
-
-def _encode(request: dict) -> bytes:
-    return orjson.dumps(request, option=orjson.OPT_SORT_KEYS)

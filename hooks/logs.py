@@ -9,6 +9,7 @@ import logging
 import time
 from typing import Any
 
+import orjson
 from pythonjsonlogger.orjson import OrjsonFormatter
 
 from hooks.calls import HELD, INVALID, HookCall
@@ -39,17 +40,41 @@ MESSAGES = {
 class JsonFormatter(OrjsonFormatter):
     """Format a record as one JSON line: time, level, logger, message, then its fields."""
 
-    def add_fields(self, log_data: dict, record: logging.LogRecord, message_dict: dict) -> None:
-        log_data["time"] = _rfc3339(record.created, record.msecs)
-        log_data["level"] = record.levelname.lower()
-        log_data["logger"] = record.name
-        log_data["message"] = record.message
+    def format(self, record: logging.LogRecord) -> str:
+        """Return the line python-json-logger's format() writes for these settings.
+
+        Built directly: its generic path (field renames, required fields, a check
+        of every record attribute) cost a fifth of what the edge adds to a sync.
+        """
+        fields = record.msg.copy() if isinstance(record.msg, dict) else {}
+        record.message = "" if isinstance(record.msg, dict) else record.getMessage()
+        line = {
+            "time": _rfc3339(record.created, record.msecs),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.message,
+        }
         if record.name == ACCESS_LOGGER and isinstance(record.args, dict):
-            log_data.update(_access_fields(record.args))
-        super().add_fields(log_data, record, message_dict)
+            line.update(_access_fields(record.args))
+        if record.exc_info and not fields.get("exc_info"):
+            fields["exc_info"] = self.formatException(record.exc_info)
+        if not fields.get("exc_info") and record.exc_text:
+            fields["exc_info"] = record.exc_text
+        if record.stack_info and not fields.get("stack_info"):
+            fields["stack_info"] = self.formatStack(record.stack_info)
+        line.update(fields)
+        skip = self.reserved_attrs
+        line.update(
+            (key, value)
+            for key, value in record.__dict__.items()
+            if key not in skip and not key.startswith("_")
+        )
         # A traceback stays inside its record, so a log pipeline never splits it.
-        if "exc_info" in log_data:
-            log_data["traceback"] = log_data.pop("exc_info")
+        if "exc_info" in line:
+            line["traceback"] = line.pop("exc_info")
+        return orjson.dumps(
+            line, default=self.json_default, option=orjson.OPT_NON_STR_KEYS
+        ).decode()
 
 
 def check_level(level: str) -> str:
@@ -107,7 +132,13 @@ def log_call(call: HookCall) -> None:
         value = getattr(call, key)
         if value is not None:
             fields[key] = value
-    LOGGER.log(level, _message(call), exc_info=call.exception, extra=fields)
+    error = call.exception
+    exc_info = None if error is None else (type(error), error, error.__traceback__)
+    # Logger.log() would also walk the stack to find the caller's file and line,
+    # which no line shows: make the record and hand it to the handlers directly.
+    LOGGER.handle(
+        LOGGER.makeRecord(LOGGER.name, level, "", 0, _message(call), (), exc_info, extra=fields)
+    )
 
 
 def _level(call: HookCall) -> int:

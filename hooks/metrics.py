@@ -1,6 +1,10 @@
 """Prometheus metrics of the hook server, correct under one process or several gunicorn workers.
 
-Two modes, chosen once per app by the environment:
+A call writes only two histograms: its duration by route and status code, and,
+for an answered sync, its children by outcome and Ready status. Their counts
+give every counter README documents, which /metrics derives when it is read
+(`_Documented`), so a sync writes four values (a sum and a bucket each) instead
+of seven. Two modes, chosen once per app by the environment:
 
 - Single process (PROMETHEUS_MULTIPROC_DIR unset: tests, `flask run`): each app
   owns a registry of its own, so two apps in one process never share a count.
@@ -11,15 +15,17 @@ Two modes, chosen once per app by the environment:
 """
 
 import os
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, PlatformCollector, values
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client import CollectorRegistry, Histogram, PlatformCollector, values
+from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.utils import floatToGoString
 
-from hooks.calls import OUTCOMES, READY_STATES, HookCall
+from hooks.calls import ERROR, OUTCOMES, READY_STATES, SYNC_ROUTE, HookCall
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 PREFIX = "guestbook_hooks"
@@ -27,6 +33,9 @@ PREFIX = "guestbook_hooks"
 DURATION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 # A guestbook has six to eight children; a held answer returns whatever was observed.
 CHILDREN_BUCKETS = (0, 1, 2, 4, 6, 7, 8, 12, 16, 32)
+UNKNOWN_READY = "Unknown"  # an answer with no Ready condition, such as finalize's
+CALLS = f"{PREFIX}_calls"  # written per request: duration by route and code
+ANSWERS = f"{PREFIX}_answers"  # written per sync answer: children by outcome and Ready
 
 
 class Metrics:
@@ -35,55 +44,31 @@ class Metrics:
     def __init__(self, multiproc_dir: str | None) -> None:
         self.multiproc_dir = multiproc_dir
         # In multiprocess mode the values live in files, not in a registry.
-        registry = None if multiproc_dir else CollectorRegistry()
-        self._registry = registry
-        self.requests = Counter(
-            f"{PREFIX}_requests",
-            "HTTP requests answered, by route and status code",
+        self._registry = None if multiproc_dir else CollectorRegistry()
+        self._calls = Histogram(
+            CALLS,
+            "Time to answer an HTTP request, by route and status code",
             ["path", "code"],
-            registry=registry,
-        )
-        self.duration = Histogram(
-            f"{PREFIX}_request_duration_seconds",
-            "Time to answer an HTTP request, by route",
-            ["path"],
             buckets=DURATION_BUCKETS,
-            registry=registry,
+            registry=self._registry,
         )
-        self.syncs = Counter(
-            f"{PREFIX}_syncs",
-            "Sync and finalize calls, by outcome: ok, held (paused), invalid (invalid spec, "
-            "held) or error (no answer Metacontroller could apply)",
-            ["outcome"],
-            registry=registry,
-        )
-        self.ready = Counter(
-            f"{PREFIX}_sync_answers",
-            "Sync and finalize answers, by the status of the Ready condition they report",
-            ["ready"],
-            registry=registry,
-        )
-        self.children = Histogram(
-            f"{PREFIX}_sync_children",
-            "Children returned per sync or finalize answer",
+        self._answers = Histogram(
+            ANSWERS,
+            "Children returned per sync or finalize answer, by outcome and Ready status",
+            ["outcome", "ready"],
             buckets=CHILDREN_BUCKETS,
-            registry=registry,
+            registry=self._registry,
         )
-        # Every series exists from the start, so a rate() over it never lacks a zero.
         # Labelled children are looked up once: labels() takes a lock on every call.
-        self._outcomes = {outcome: self.syncs.labels(outcome) for outcome in OUTCOMES}
-        self._ready = {ready: self.ready.labels(ready) for ready in READY_STATES}
-        self._routes: dict[tuple[str, int], tuple] = {}
-        if registry is not None:
-            ServerProcessCollector(os.getpid, registry)
-            PlatformCollector(registry)
+        self._series: dict[tuple, Histogram] = {}
 
     @classmethod
     def from_environment(cls) -> "Metrics":
         """Return the metrics in the mode PROMETHEUS_MULTIPROC_DIR selects."""
         multiproc_dir = os.environ.get(MULTIPROC_ENV) or None
-        # prometheus_client picks its storage once, when first imported.
-        if bool(multiproc_dir) != bool(getattr(values.ValueClass, "_multiprocess", False)):
+        # prometheus_client picks its storage once, when first imported: values in
+        # memory (MutexValue) or in files shared by the workers.
+        if bool(multiproc_dir) == (values.ValueClass is values.MutexValue):
             raise RuntimeError(
                 f"{MULTIPROC_ENV} was changed after prometheus_client was imported; set it "
                 "before the server starts"
@@ -94,128 +79,139 @@ class Metrics:
 
     def observe(self, call: HookCall) -> None:
         """Count one answered request."""
-        key = (call.route, call.code)
-        series = self._routes.get(key)
-        if series is None:
-            series = self._routes[key] = (
-                self.requests.labels(call.route, str(call.code)),
-                self.duration.labels(call.route),
-            )
-        series[0].inc()
-        series[1].observe(call.seconds)
-        if not call.is_hook:
-            return
-        self._outcomes[call.outcome].inc()
-        if call.answer is not None:
-            ready = call.ready
-            (self._ready[ready] if ready in self._ready else self.ready.labels("Unknown")).inc()
-            self.children.observe(call.children)
+        self._series_of(self._calls, call.route, str(call.code)).observe(call.seconds)
+        if call.is_hook and call.answer is not None:
+            ready = call.ready if call.ready in READY_STATES else UNKNOWN_READY
+            self._series_of(self._answers, call.outcome, ready).observe(call.children)
 
     def exposition(self, accept: str | None) -> tuple[bytes, str]:
         """Return the /metrics body in the format the Accept header asks for, and its type."""
         encode, content_type = choose_encoder(accept or "")
-        return encode(self._scrape_registry()), content_type
-
-    def _scrape_registry(self) -> CollectorRegistry:
         if self._registry is not None:
-            return self._registry
-        # A fresh registry per scrape reads the files of every worker as they are now.
+            written = self._registry.collect()
+        else:
+            # Read the files of every worker as they are now.
+            written = MultiProcessCollector(None, path=self.multiproc_dir).collect()
         registry = CollectorRegistry()
-        MultiProcessCollector(registry, path=self.multiproc_dir)
-        # The gunicorn master is every worker's parent: report the whole server.
-        ServerProcessCollector(os.getppid, registry)
+        registry.register(_Documented(list(written)))
         PlatformCollector(registry)
-        return registry
+        return encode(registry), content_type
+
+    def _series_of(self, histogram: Histogram, *labels: str) -> Histogram:
+        series = self._series.get((histogram, *labels))
+        if series is None:
+            series = self._series[(histogram, *labels)] = histogram.labels(*labels)
+        return series
 
 
-class ServerProcessCollector:
-    """The usual process_* metrics, for a process and its children added up.
+class _Documented:
+    """The metrics README documents, derived from the two histograms each call writes."""
 
-    prometheus_client's ProcessCollector sees one process; under gunicorn the
-    server is the master plus its workers. CPU time counts the master's reaped
-    children too, so it keeps growing when a worker is replaced.
-    """
+    def __init__(self, written: Iterable[Metric]) -> None:
+        self._written = {family.name: family for family in written}
 
-    def __init__(self, root_pid, registry: CollectorRegistry, proc: str = "/proc") -> None:
-        self._root_pid = root_pid
-        self._proc = Path(proc)
-        self._ticks = os.sysconf("SC_CLK_TCK")
-        self._page = os.sysconf("SC_PAGE_SIZE")
-        registry.register(self)
-
-    def collect(self) -> Iterable[Metric]:
-        """Yield CPU, memory, file descriptor and start-time metrics of the process tree."""
-        root = str(self._root_pid())
-        try:
-            root_stat = self._stat(root)
-            pids = [root, *self._children(root)]
-            stats = [root_stat, *(self._stat_or_none(pid) for pid in pids[1:])]
-            boot = self._boot_time()
-            max_fds = self._max_fds(root)
-        except OSError:
-            return  # no /proc: report nothing rather than fail the scrape
-        live = [(pid, stat) for pid, stat in zip(pids, stats, strict=True) if stat is not None]
-        # Fields of /proc/PID/stat after the command: 11 utime, 12 stime, 13 cutime,
-        # 14 cstime, 19 starttime, 20 vsize, 21 rss (pages).
-        cpu = float(root_stat[13]) + float(root_stat[14])
-        cpu += sum(float(stat[11]) + float(stat[12]) for _, stat in live)
-        yield CounterMetricFamily(
-            "process_cpu_seconds_total",
-            "Total user and system CPU time of the server's processes, in seconds",
-            value=cpu / self._ticks,
+    def collect(self) -> Iterator[Metric]:
+        """Yield requests, durations, syncs by outcome, answers by Ready, children per answer."""
+        requests = CounterMetricFamily(
+            f"{PREFIX}_requests",
+            "HTTP requests answered, by route and status code",
+            labels=["path", "code"],
         )
-        yield _gauge(
-            "virtual_memory_bytes", "Virtual memory size", sum(int(s[20]) for _, s in live)
+        duration = _Sums(DURATION_BUCKETS)
+        syncs = dict.fromkeys(OUTCOMES, 0.0)
+        ready = dict.fromkeys(READY_STATES, 0.0)
+        children = _Sums(CHILDREN_BUCKETS)
+        children.series(())  # an answer-less server still shows the histogram
+        for (path, code), series in _series(self._written.get(CALLS), ("path", "code")):
+            requests.add_metric([path, code], series.count)
+            duration.add((path,), series)
+            if path == SYNC_ROUTE and code != "200":
+                syncs[ERROR] += series.count
+        for (outcome, status), series in _series(self._written.get(ANSWERS), ("outcome", "ready")):
+            syncs[outcome] = syncs.get(outcome, 0.0) + series.count
+            ready[status] = ready.get(status, 0.0) + series.count
+            children.add((), series)
+        yield requests
+        yield duration.family(
+            f"{PREFIX}_request_duration_seconds",
+            "Time to answer an HTTP request, by route",
+            ["path"],
         )
-        yield _gauge(
-            "resident_memory_bytes",
-            "Resident memory size",
-            sum(int(s[21]) for _, s in live) * self._page,
+        yield _counter(
+            f"{PREFIX}_syncs",
+            "Sync and finalize calls, by outcome: ok, held (paused), invalid (invalid spec, "
+            "held) or error (no answer Metacontroller could apply)",
+            "outcome",
+            syncs,
         )
-        yield _gauge(
-            "start_time_seconds",
-            "Start time of the server since the Unix epoch, in seconds",
-            boot + float(root_stat[19]) / self._ticks,
+        yield _counter(
+            f"{PREFIX}_sync_answers",
+            "Sync and finalize answers, by the status of the Ready condition they report",
+            "ready",
+            ready,
         )
-        yield _gauge("open_fds", "Open file descriptors", sum(self._fds(pid) for pid, _ in live))
-        yield _gauge("max_fds", "Maximum number of open file descriptors", max_fds)
-
-    def _stat(self, pid: str) -> list[bytes]:
-        text = (self._proc / pid / "stat").read_bytes()
-        # The command may hold spaces and parentheses; the fields start after the last ")".
-        return text.rpartition(b")")[2].split()
-
-    def _stat_or_none(self, pid: str) -> list[bytes] | None:
-        try:
-            return self._stat(pid)
-        except OSError:
-            return None  # exited since it was listed
-
-    def _children(self, pid: str) -> list[str]:
-        children = []
-        for task in (self._proc / pid / "task").iterdir():
-            children.extend((task / "children").read_text().split())
-        return children
-
-    def _fds(self, pid: str) -> int:
-        try:
-            return sum(1 for _ in (self._proc / pid / "fd").iterdir())
-        except OSError:
-            return 0
-
-    def _boot_time(self) -> float:
-        for line in (self._proc / "stat").read_text().splitlines():
-            if line.startswith("btime "):
-                return float(line.split()[1])
-        raise OSError("no btime in /proc/stat")
-
-    def _max_fds(self, pid: str) -> float:
-        for line in (self._proc / pid / "limits").read_text().splitlines():
-            if line.startswith("Max open files"):
-                soft = line.split()[3]
-                return float("inf") if soft == "unlimited" else float(soft)
-        raise OSError("no open-files limit in /proc/PID/limits")
+        yield children.family(
+            f"{PREFIX}_sync_children", "Children returned per sync or finalize answer", []
+        )
 
 
-def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:
-    return GaugeMetricFamily(f"process_{name}", documentation, value=value)
+class _Series:
+    """One histogram series: cumulative counts by upper bound (`le`), and the sum."""
+
+    def __init__(self, bounds: Iterable[str]) -> None:
+        self.buckets = dict.fromkeys(bounds, 0.0)
+        self.sum = 0.0
+
+    @property
+    def count(self) -> float:
+        """How many values were observed: the count of the +Inf bucket."""
+        return self.buckets["+Inf"]
+
+
+class _Sums:
+    """Histogram series added up under fewer labels."""
+
+    def __init__(self, bounds: Iterable[float]) -> None:
+        self._bounds = [*(floatToGoString(bound) for bound in bounds), "+Inf"]
+        self._series: dict[tuple[str, ...], _Series] = {}
+
+    def series(self, labels: tuple[str, ...]) -> _Series:
+        """Return the sum for these label values, starting at zero."""
+        if labels not in self._series:
+            self._series[labels] = _Series(self._bounds)
+        return self._series[labels]
+
+    def add(self, labels: tuple[str, ...], series: _Series) -> None:
+        """Add a series to the sum for these label values."""
+        total = self.series(labels)
+        for bound, count in series.buckets.items():
+            total.buckets[bound] += count
+        total.sum += series.sum
+
+    def family(self, name: str, documentation: str, labels: list[str]) -> HistogramMetricFamily:
+        """Return the sums as a histogram family."""
+        family = HistogramMetricFamily(name, documentation, labels=labels)
+        for values_, series in self._series.items():
+            family.add_metric(list(values_), list(series.buckets.items()), series.sum)
+        return family
+
+
+def _series(
+    family: Metric | None, labels: tuple[str, ...]
+) -> Iterator[tuple[tuple[str, ...], _Series]]:
+    """Yield a written histogram's series by the values of the given labels."""
+    found: dict[tuple[str, ...], _Series] = defaultdict(lambda: _Series(()))
+    for sample in () if family is None else family.samples:
+        series = found[tuple(sample.labels[label] for label in labels)]
+        if sample.name.endswith("_bucket"):
+            series.buckets[sample.labels["le"]] = sample.value
+        elif sample.name.endswith("_sum"):
+            series.sum = sample.value
+    yield from found.items()
+
+
+def _counter(name: str, documentation: str, label: str, counts: dict[str, float]) -> Metric:
+    family = CounterMetricFamily(name, documentation, labels=[label])
+    for value, count in counts.items():
+        family.add_metric([value], count)
+    return family

@@ -9,7 +9,6 @@ LEADER = "redis-leader"
 FOLLOWER = "redis-follower"
 REDIS = "redis"  # the NetworkPolicy that guards both Redis tiers
 MIGRATE = "redis-migrate"  # the Job that copies the leader's data onto its claim
-COMPONENTS = (LEADER, FOLLOWER, FRONTEND, REDIS, MIGRATE)
 
 NAME_LABEL = "app.kubernetes.io/name"
 INSTANCE_LABEL = "app.kubernetes.io/instance"

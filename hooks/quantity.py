@@ -9,6 +9,7 @@ carries anything else differs from what is stored on every sync, and
 Metacontroller would send an update forever.
 """
 
+import functools
 import re
 from fractions import Fraction
 
@@ -23,6 +24,7 @@ DECIMAL_SUFFIXES = {
     "n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18,
 }  # fmt: skip
 MAX_EXPONENT = 30
+QUANTITIES_REMEMBERED = 1024  # distinct texts whose values parse_quantity keeps
 
 # resource.Format: how a quantity was written, which decides how it is printed.
 BINARY_SI = "BinarySI"
@@ -40,6 +42,16 @@ class QuantityError(ValueError):
 
 def parse_quantity(value: object) -> Fraction:
     """Return a quantity's exact value; raise QuantityError if it is not one."""
+    # Every sync compares the same few sizes of a guestbook's claim: remember texts.
+    return _parse_text(value) if isinstance(value, str) else _parse(value)
+
+
+@functools.lru_cache(maxsize=QUANTITIES_REMEMBERED)
+def _parse_text(value: str) -> Fraction:
+    return _parse(value)
+
+
+def _parse(value: object) -> Fraction:
     match = _match(value)
     number = Fraction(match["number"])
     if match["exponent"] is not None:

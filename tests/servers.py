@@ -1,4 +1,7 @@
-"""Run the hook server under real gunicorn, with gunicorn.conf.py, on a free loopback port."""
+"""Run a server on a free loopback port: gunicorn with gunicorn.conf.py, or any other command.
+
+The tests and the benchmark both start their servers here.
+"""
 
 import contextlib
 import http.client
@@ -9,13 +12,16 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from tests import ROOT
 
 HOST = "127.0.0.1"
+GUNICORN = (sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py")
+PROC = Path("/proc")
+AVOIDED_PORTS = {8080}  # gunicorn.conf.py's default: a developer's `make run` may be there
 # Bounds on waiting for a server that is slow to start or stop on a busy machine;
 # they are never asserted as a speed, only wait out a failure.
 START_LIMIT_SECONDS = 60
@@ -24,11 +30,12 @@ STOP_LIMIT_SECONDS = 30
 
 @dataclass
 class Server:
-    """A running gunicorn master, its port and the file its output goes to."""
+    """A running server process (for gunicorn, its master), its port and its output file."""
 
     process: subprocess.Popen
     port: int
     output: Path
+    terminated: bool = False
 
     @property
     def url(self) -> str:
@@ -55,10 +62,27 @@ class Server:
         """Return the log lines parsed as JSON; a line that is not JSON fails the test."""
         return [json.loads(line) for line in self.log_lines()]
 
+    def wait_until(self, ready: Callable[["Server"], bool]) -> None:
+        """Wait until ready(server) is true; fail with the server's output if it exits first."""
+        deadline = time.monotonic() + START_LIMIT_SECONDS
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"server exited at start:\n{_tail(self.output)}")
+            with contextlib.suppress(OSError):
+                if ready(self):
+                    return
+            time.sleep(0.05)
+        raise AssertionError(f"server did not answer in time:\n{_tail(self.output)}")
+
+    def terminate(self) -> None:
+        """Send SIGTERM, once, so that several servers can stop together."""
+        if self.process.poll() is None and not self.terminated:
+            self.process.send_signal(signal.SIGTERM)
+            self.terminated = True
+
     def stop(self) -> int:
         """Send SIGTERM and return the exit code, killing the server if it hangs."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+        self.terminate()
         try:
             return self.process.wait(STOP_LIMIT_SECONDS)
         except subprocess.TimeoutExpired:
@@ -67,23 +91,106 @@ class Server:
             raise
 
 
+def answers_healthz(server: Server) -> bool:
+    """Whether the server answers GET /healthz with 200."""
+    return server.request("GET", "/healthz").status == 200
+
+
+Launch = tuple[list[str], Path, dict[str, str | None]]  # command, output file, environment
+
+
+def start(command: list[str], output: Path, env: dict[str, str | None]) -> Server:
+    """Start `command` ({port} filled in) with HOST and PORT set; env values of None are unset."""
+    port = free_port()
+    environment = {**os.environ, "HOST": HOST, "PORT": str(port), **env}
+    with output.open("ab") as sink:
+        process = subprocess.Popen(
+            [part.format(port=port) for part in command],
+            cwd=ROOT,
+            env={name: value for name, value in environment.items() if value is not None},
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    return Server(process, port, output)
+
+
+@contextlib.contextmanager
+def serving(
+    launch: Launch, *, ready: Callable[[Server], bool] = answers_healthz
+) -> Iterator[Server]:
+    """Run a server until the block ends, which starts once ready(server) is true."""
+    server = start(*launch)
+    try:
+        server.wait_until(ready)
+        yield server
+    finally:
+        server.stop()
+
+
+def gunicorn_launch(
+    folder: Path,
+    *,
+    app: str | None = None,
+    env: dict[str, str | None] | None = None,
+    workers: int | None = 2,
+) -> Launch:
+    """Return how to run gunicorn with gunicorn.conf.py, its output in folder/server.log.
+
+    `workers=None` keeps gunicorn.conf.py's default, one worker per core.
+    """
+    settings = {
+        "WEB_CONCURRENCY": None if workers is None else str(workers),
+        "PROMETHEUS_MULTIPROC_DIR": str(folder / "metrics"),
+        **(env or {}),
+    }
+    return [*GUNICORN, *([app] if app else [])], folder / "server.log", settings
+
+
+def gunicorn(
+    folder: Path,
+    *,
+    app: str | None = None,
+    env: dict[str, str | None] | None = None,
+    workers: int | None = 2,
+) -> contextlib.AbstractContextManager[Server]:
+    """Run gunicorn with gunicorn.conf.py until the block ends.
+
+    The block starts once the server answers /healthz and every worker has been
+    forked: one booted worker answers alone, and a test that compares worker ids
+    before and after must not see the others arrive in between.
+    """
+
+    def ready(server: Server) -> bool:
+        started = workers is None or len(children(server.process.pid)) >= workers
+        return started and answers_healthz(server)
+
+    return serving(gunicorn_launch(folder, app=app, env=env, workers=workers), ready=ready)
+
+
 def free_port() -> int:
     """Return a loopback port that was free a moment ago."""
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
+    while True:
+        with socket.socket() as probe:
+            probe.bind((HOST, 0))
+            port = probe.getsockname()[1]
+        if port not in AVOIDED_PORTS:
+            return port
+
+
+def children(pid: int) -> list[int]:
+    """Return the ids of a process's children (for a gunicorn master, its workers), from /proc."""
+    found = []
+    for stat in PROC.glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            # The parent id follows the command name, which ends at the last ")".
+            if int(stat.read_text().rpartition(")")[2].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+    return found
 
 
 def worker_pids(master: subprocess.Popen) -> set[int]:
     """Return the process ids of the master's workers; a crashed worker is replaced by a new id."""
-    pids = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError):
-            # The command name (field 2) may hold spaces, but it ends at the last ")".
-            fields = stat.read_text().rpartition(")")[2].split()
-            if int(fields[1]) == master.pid:
-                pids.add(int(stat.parent.name))
-    return pids
+    return set(children(master.pid))
 
 
 def refuses_connections(port: int) -> bool:
@@ -97,57 +204,14 @@ def refuses_connections(port: int) -> bool:
     return False
 
 
-@contextlib.contextmanager
-def gunicorn(
-    folder: Path, *, app: str | None = None, env: dict[str, str] | None = None, workers: int = 2
-) -> Iterator[Server]:
-    """Start gunicorn with gunicorn.conf.py, wait until it answers /healthz, stop it after."""
-    port = free_port()
-    environment = {
-        **os.environ,
-        "HOST": HOST,
-        "PORT": str(port),
-        "WEB_CONCURRENCY": str(workers),
-        "PROMETHEUS_MULTIPROC_DIR": str(folder / "metrics"),
-        **(env or {}),
-    }
-    command = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py"]
-    output = folder / "server.log"
-    with output.open("w") as sink:
-        process = subprocess.Popen(
-            [*command, *([app] if app else [])],
-            cwd=ROOT,
-            env=environment,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    server = Server(process, port, output)
-    try:
-        _wait_until_serving(server, workers)
-        yield server
-    finally:
-        server.stop()
-
-
-def _wait_until_serving(server: Server, workers: int) -> None:
-    # One worker answers /healthz before the master has forked the others: a
-    # test that compares worker ids must start once every one of them runs.
-    deadline = time.monotonic() + START_LIMIT_SECONDS
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise AssertionError(f"gunicorn exited at start:\n{server.output.read_text()}")
-        with contextlib.suppress(OSError):
-            answering = server.request("GET", "/healthz").status == 200
-            if answering and len(worker_pids(server.process)) == workers:
-                return
-        time.sleep(0.05)
-    raise AssertionError(f"gunicorn did not answer in time:\n{server.output.read_text()}")
-
-
-def wait_for(condition, what: str) -> None:
+def wait_for(condition: Callable[[], bool], what: str) -> None:
     """Wait until condition() is true, or fail naming what never happened."""
     deadline = time.monotonic() + STOP_LIMIT_SECONDS
     while not condition():
         if time.monotonic() > deadline:
             raise AssertionError(f"{what} never happened")
         time.sleep(0.02)
+
+
+def _tail(output: Path, lines: int = 40) -> str:
+    return "\n".join(output.read_text(errors="replace").splitlines()[-lines:])

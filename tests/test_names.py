@@ -5,9 +5,12 @@ import re
 import pytest
 
 from hooks.names import (
-    COMPONENTS,
     FOLLOWER,
+    FRONTEND,
+    LEADER,
     MAX_BASE_LENGTH,
+    MIGRATE,
+    REDIS,
     base_name,
     child_name,
     labels,
@@ -15,6 +18,8 @@ from hooks.names import (
     selector_labels,
 )
 from tests.kube_names import is_dns_1035_label, is_label_value
+
+COMPONENTS = (LEADER, FOLLOWER, FRONTEND, REDIS, MIGRATE)  # every component a child is named after
 
 LONG_DOTTED = ".".join(["a-rather-long-dns-label-used-for-testing"] * 7)[:253]
 

@@ -1,44 +1,25 @@
 """The optional monitoring kustomization: it builds, scrapes a real route, and fits the install."""
 
-import shutil
-import subprocess
-
 import pytest
-import yaml
 
 from hooks.app import create_app
 from tests.kube_schemas import KUBERNETES_VERSIONS, schema_errors
-from tests.servers import ROOT
+from tests.manifests import files
 
-MONITORING = ROOT / "metacontroller" / "monitoring"
-INSTALL = ROOT / "metacontroller" / "kustomization.yaml"
-
-needs_kubectl = pytest.mark.skipif(
-    shutil.which("kubectl") is None, reason="kubectl (with its built-in kustomize) is not installed"
-)
-needs_install = pytest.mark.skipif(
-    not INSTALL.exists(), reason="metacontroller/kustomization.yaml (the install) is not here yet"
-)
+MONITORING = files.INSTALL / "monitoring"
 
 
-def build(folder) -> dict[tuple[str, str], dict]:
-    """Return the objects `kubectl kustomize` builds, by kind and name."""
-    result = subprocess.run(
-        ["kubectl", "kustomize", str(folder)], capture_output=True, text=True, check=True
-    )
-    return {
-        (obj["kind"], obj["metadata"]["name"]): obj
-        for obj in yaml.safe_load_all(result.stdout)
-        if obj
-    }
+def by_kind_and_name(objects: list[dict]) -> dict[tuple[str, str], dict]:
+    """Return objects keyed by kind and name."""
+    return {(obj["kind"], obj["metadata"]["name"]): obj for obj in objects}
 
 
 @pytest.fixture(scope="module")
 def monitoring() -> dict[tuple[str, str], dict]:
-    return build(MONITORING)
+    """Return what `kubectl kustomize metacontroller/monitoring/` builds."""
+    return by_kind_and_name(files.built_objects(MONITORING))
 
 
-@needs_kubectl
 def test_monitoring_builds_a_service_monitor_and_a_scrape_policy(monitoring):
     assert sorted(monitoring) == [
         ("NetworkPolicy", "guestbook-hooks-metrics"),
@@ -47,33 +28,27 @@ def test_monitoring_builds_a_service_monitor_and_a_scrape_policy(monitoring):
     assert {obj["metadata"]["namespace"] for obj in monitoring.values()} == {"guestbook-system"}
 
 
-@needs_kubectl
 @pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
 def test_the_scrape_policy_is_a_valid_kubernetes_object(monitoring, version):
     policy = monitoring["NetworkPolicy", "guestbook-hooks-metrics"]
     assert schema_errors(policy, version) == []
 
 
-@needs_kubectl
 def test_the_service_monitor_scrapes_the_metrics_route_of_the_app(monitoring):
     [endpoint] = monitoring["ServiceMonitor", "guestbook-hooks"]["spec"]["endpoints"]
     routes = {rule.rule for rule in create_app().url_map.iter_rules()}
     assert endpoint["path"] in routes
 
 
-@needs_kubectl
-@needs_install
 def test_the_default_install_leaves_monitoring_out():
-    resources = yaml.safe_load(INSTALL.read_text()).get("resources", [])
+    resources = files.kustomization(files.INSTALL)["resources"]
     assert not [entry for entry in resources if "monitoring" in entry]
 
 
-@needs_kubectl
-@needs_install
 def test_the_service_monitor_and_policy_select_the_hooks_service_and_pods(monitoring):
-    installed = build(INSTALL.parent)
-    services = [obj for (kind, _), obj in installed.items() if kind == "Service"]
-    deployments = [obj for (kind, _), obj in installed.items() if kind == "Deployment"]
+    installed = files.built_objects(files.INSTALL)
+    services = [obj for obj in installed if obj["kind"] == "Service"]
+    deployments = [obj for obj in installed if obj["kind"] == "Deployment"]
     monitor = monitoring["ServiceMonitor", "guestbook-hooks"]["spec"]
     policy = monitoring["NetworkPolicy", "guestbook-hooks-metrics"]["spec"]
     selected = [
