@@ -49,26 +49,34 @@ def last_applied(child: dict, text: str) -> dict:
     return applied
 
 
-def is_applied(live: dict, desired: dict) -> bool:
+def is_applied(live: dict, desired: dict, desired_json: bytes | None = None) -> bool:
     """Whether the observed child was last applied exactly as `desired` asks.
 
-    Without the annotation (an adopted object, server-side apply) nothing but
-    existence can be judged, so the child counts as applied.
+    `desired_json`, when given, is `sent_json(desired)`, computed once per
+    built child rather than on every sync. Without the annotation (an
+    adopted object, server-side apply) nothing but existence can be judged,
+    so the child counts as applied.
     """
     text = annotation(live)
     if text is None:
         return True
     try:
-        applied = _as_sent(live["kind"], live["metadata"]["name"], text)
+        applied_json = _as_sent(live["kind"], live["metadata"]["name"], text)
     except UnreadableError:
         return False
-    return applied == _without_additions(desired)
+    # As JSON, not as Python objects: to Python True == 1, to the API server they differ.
+    return applied_json == (sent_json(desired) if desired_json is None else desired_json)
+
+
+def sent_json(child: dict) -> bytes:
+    """Return the child as the hook sends it, less what Metacontroller adds, as sorted JSON."""
+    return orjson.dumps(_without_additions(child), option=orjson.OPT_SORT_KEYS)
 
 
 @functools.lru_cache(maxsize=CACHE_SIZE)
-def _as_sent(kind: str, name: str, text: str) -> dict:
-    """Return what the hook sent, from the annotation; read only (it is shared by the cache)."""
-    return _without_additions(last_applied({"kind": kind, "metadata": {"name": name}}, text))
+def _as_sent(kind: str, name: str, text: str) -> bytes:
+    """Return sent_json() of what the annotation says the hook sent."""
+    return sent_json(last_applied({"kind": kind, "metadata": {"name": name}}, text))
 
 
 def _without_additions(child: dict) -> dict:

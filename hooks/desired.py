@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from hooks.applied import sent_json
 from hooks.children import build_children
 from hooks.migration import NOTHING_OBSERVED, Migration, read_migration
 from hooks.observed import Observed
@@ -33,11 +34,14 @@ class Desired:
 
     children: tuple[dict, ...]
     json: bytes
+    # Each child as hooks/applied.py compares it with its last-applied annotation.
+    sent: tuple[bytes, ...]
 
     @classmethod
     def of(cls, children: list[dict]) -> "Desired":
         """Wrap children built for this call alone."""
-        return cls(tuple(children), orjson.dumps(children, option=JSON_OPTIONS))
+        sent = tuple(sent_json(child) for child in children)
+        return cls(tuple(children), orjson.dumps(children, option=JSON_OPTIONS), sent)
 
     def fresh(self) -> list[dict]:
         """Return a new copy of the children that the caller may change."""

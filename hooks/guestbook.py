@@ -43,7 +43,13 @@ def sync_parts(
     if paused:
         return _hold(parent, base, observed, Verdict(paused=True), now)
     status = compute_status(
-        parent, base=base, desired=desired.children, observed=observed, verdict=Verdict(), now=now
+        parent,
+        base=base,
+        desired=desired.children,
+        observed=observed,
+        verdict=Verdict(),
+        now=now,
+        sent=desired.sent,
     )
     return status, desired
 
@@ -68,13 +74,19 @@ def _hold(
     parent: dict, base: str, observed, verdict: Verdict, now: datetime
 ) -> tuple[dict, Desired]:
     try:
-        held = held_children(observed)
+        held = Desired.of(held_children(observed))
     except HoldError as err:
         raise HoldError(f"{verdict.problem or 'paused'}; {err}") from None
     status = compute_status(
-        parent, base=base, desired=held, observed=observed, verdict=verdict, now=now
+        parent,
+        base=base,
+        desired=held.children,
+        observed=observed,
+        verdict=verdict,
+        now=now,
+        sent=held.sent,
     )
-    return status, Desired.of(held)
+    return status, held
 
 
 def _pause_asked(parent: dict) -> bool:

@@ -60,8 +60,12 @@ def compute_status(
     observed: Observed,
     verdict: Verdict,
     now: datetime,
+    sent: tuple[bytes, ...] | None = None,
 ) -> dict:
-    """Return the status to write for what was observed and what this sync returns."""
+    """Return the status to write for what was observed and what this sync returns.
+
+    `sent`, when given, holds each desired child's sent_json() (hooks/applied.py).
+    """
     metadata = parent["metadata"]
     rollouts = {
         component: _rollout(observed.get("Deployment", child_name(base, component)))
@@ -84,8 +88,8 @@ def compute_status(
     by_name = {r.name: r for r in rollouts.values() if r is not None}
     waiting = [
         f"{child['kind']} {child['metadata']['name']} ({reason})"
-        for child in desired
-        if (reason := _waiting_for(child, observed, by_name)) is not None
+        for child, child_json in zip(desired, sent or (None,) * len(desired), strict=True)
+        if (reason := _waiting_for(child, child_json, observed, by_name)) is not None
     ]
     # A claim that cannot bind, or a failed copy, comes first: a leader waiting
     # for either also passes its progress deadline in the end.
@@ -98,7 +102,9 @@ def compute_status(
     return status
 
 
-def _waiting_for(child: dict, observed: Observed, rollouts: dict[str, "Rollout"]) -> str | None:
+def _waiting_for(
+    child: dict, child_json: bytes | None, observed: Observed, rollouts: dict[str, "Rollout"]
+) -> str | None:
     """Return why the cluster does not yet run this desired child, or None if it does."""
     kind, name = child["kind"], child["metadata"]["name"]
     live = observed.get(kind, name)
@@ -107,7 +113,7 @@ def _waiting_for(child: dict, observed: Observed, rollouts: dict[str, "Rollout"]
     # A claim that has not grown says so, whether the resize runs or was refused.
     if kind == CLAIM_KIND and (growth := claim_growth(live, child)) is not None:
         return growth
-    if not is_applied(live, child):
+    if not is_applied(live, child, child_json):
         return "update not yet applied"
     if kind == CLAIM_KIND:
         return claim_phase(live)
