@@ -73,10 +73,26 @@ def sent_json(child: dict) -> bytes:
     return orjson.dumps(_without_additions(child), option=orjson.OPT_SORT_KEYS)
 
 
+def applied_view(child: dict) -> dict | None:
+    """Return what the child's annotation holds, to read only (it is shared); None if unknown."""
+    text = annotation(child)
+    if text is None:
+        return None
+    try:
+        return _decoded(child["kind"], child["metadata"]["name"], text)
+    except UnreadableError:
+        return None
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _decoded(kind: str, name: str, text: str) -> dict:
+    return last_applied({"kind": kind, "metadata": {"name": name}}, text)
+
+
 @functools.lru_cache(maxsize=CACHE_SIZE)
 def _as_sent(kind: str, name: str, text: str) -> bytes:
     """Return sent_json() of what the annotation says the hook sent."""
-    return sent_json(last_applied({"kind": kind, "metadata": {"name": name}}, text))
+    return sent_json(_decoded(kind, name, text))
 
 
 def _without_additions(child: dict) -> dict:

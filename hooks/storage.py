@@ -14,7 +14,7 @@ claim asked for follows the observed one wherever the two could disagree:
 
 from typing import NamedTuple
 
-from hooks.applied import UnreadableError, annotation, last_applied
+from hooks.applied import applied_view
 from hooks.conditions import Stall
 from hooks.names import LEADER, child_name
 from hooks.observed import Observed
@@ -61,7 +61,7 @@ def read_claim(live: dict | None) -> Claim | None:
         request=_quantity(request),
         bound=_dict(live.get("status")).get("phase") == BOUND,
         storage_class=_str(spec.get("storageClassName")),
-        applied_class="storageClassName" in _dict(_applied(live).get("spec")),
+        applied_class="storageClassName" in _dict((applied_view(live) or {}).get("spec")),
         access_modes=tuple(modes) if _strings(modes) else None,
     )
 
@@ -150,17 +150,6 @@ def _storage_class(storage: Storage, claim: Claim | None) -> str | None:
     if claim is None or claim.storage_class is None:
         return storage.storage_class
     return claim.storage_class if claim.applied_class else None
-
-
-def _applied(live: dict) -> dict:
-    """Return the last applied object, or {} when there is none to read."""
-    text = annotation(live)
-    if text is None:
-        return {}
-    try:
-        return last_applied(live, text)
-    except UnreadableError:
-        return {}
 
 
 def _quantity(value) -> str | None:
