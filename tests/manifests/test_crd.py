@@ -13,6 +13,7 @@ from hooks.observed import MAX_NAME_LENGTH, OBJECT_NAME
 from hooks.placement import FIELDS as PLACEMENT_FIELDS
 from hooks.placement import SOFT_SPREAD, SPREAD
 from hooks.quantity import MAX_EXPONENT, QUANTITY, QuantityError, parse_quantity
+from hooks.resources import KINDS, MAX_RESOURCES
 from hooks.spec import GROUP
 from tests import apiserver
 from tests.golden.cases import CASES
@@ -706,3 +707,23 @@ def test_the_readme_names_the_oldest_kubernetes_release_the_schemas_are_checked_
 
     assert KUBERNETES_VERSIONS[0] == oldest
     assert f"**Kubernetes {oldest} or newer.**" in readme
+
+
+@pytest.mark.parametrize("field", [f"{r}.{kind}" for r in RESOURCE_FIELDS for kind in KINDS])
+def test_the_crd_bounds_the_resource_names_as_the_hooks_do(field):
+    assert openapi.field_at(SCHEMA, field)["maxProperties"] == MAX_RESOURCES
+    too_many = {f"example.com/r{n}": 1 for n in range(MAX_RESOURCES + 1)}
+    with pytest.raises(spec.SpecError) as error:
+        spec.parse_spec(as_spec(field, too_many))
+    assert error.value.path == field
+
+
+def as_spec(field: str, value: object) -> dict:
+    """Return a spec with `value` at the dotted `field` (which starts with spec.)."""
+    *parents, last = field.split(".")[1:]
+    root: dict = {}
+    node = root
+    for key in parents:
+        node = node.setdefault(key, {})
+    node[last] = value
+    return root
