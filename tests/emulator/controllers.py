@@ -9,6 +9,12 @@ leaves them out. Pods of an image that cannot start, or that mount a claim
 that is not Bound, are not ready; once progressDeadlineSeconds has passed
 without progress, Progressing turns False with reason ProgressDeadlineExceeded.
 It tells the data model (`data`) when a Deployment's pods start and stop.
+
+Written from pkg/controller/deployment: sync.go (syncDeploymentStatus and
+calculateStatus: the counts, observedGeneration), rolling.go and recreate.go
+(the two strategies), progress.go with util/deployment_util.go
+(DeploymentTimedOut: Progressing False, reason ProgressDeadlineExceeded) and
+util's MinimumReplicasAvailable/NewReplicaSetAvailable condition reasons.
 """
 
 import json

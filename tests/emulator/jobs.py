@@ -7,6 +7,11 @@ data done (see `data`), unless its name is in `failing` or its work fails;
 then it fails as a Job does once backoffLimit + 1 pods have failed. A
 finished Job is left alone; a deleted one is gone, and a new Job of the same
 name starts afresh.
+
+Written from pkg/controller/job/job_controller.go (syncJob: startTime once the
+Job is first synced, active pods, then the terminal conditions; a Job whose
+failed pods exceed backoffLimit fails with BackoffLimitExceeded); the status
+shapes are tests/apiserver.py's job_status.
 """
 
 from collections.abc import Callable
