@@ -17,7 +17,7 @@ from hooks.applied import annotation
 from hooks.conditions import Stall
 from hooks.hold import HoldError, applied_object
 from hooks.names import LEADER, MIGRATE, child_name
-from hooks.observed import Observed
+from hooks.observed import Observed, as_dict, as_list
 from hooks.storage import claim_name
 
 JOB_KIND = "Job"
@@ -159,9 +159,9 @@ def job_stalls(live: dict) -> list[Stall]:
 def _where(leader: dict | None, claim: str) -> Leader:
     if leader is None:
         return Leader.ABSENT
-    pod = _dict(_dict(_dict(leader.get("spec")).get("template")).get("spec"))
-    for volume in _list(pod.get("volumes")):
-        if _dict(_dict(volume).get("persistentVolumeClaim")).get("claimName") == claim:
+    pod = as_dict(as_dict(as_dict(leader.get("spec")).get("template")).get("spec"))
+    for volume in as_list(pod.get("volumes")):
+        if as_dict(as_dict(volume).get("persistentVolumeClaim")).get("claimName") == claim:
             return Leader.ON_CLAIM
     return Leader.ELSEWHERE
 
@@ -170,7 +170,7 @@ def _job_state(job: dict) -> JobState:
     """Return the Job's state from its final conditions, as `kubectl wait` reads them."""
     final = {
         c.get("type")
-        for c in map(_dict, _list(_dict(job.get("status")).get("conditions")))
+        for c in map(as_dict, as_list(as_dict(job.get("status")).get("conditions")))
         if c.get("status") == "True"
     }
     if "Complete" in final:
@@ -182,19 +182,11 @@ def _job_state(job: dict) -> JobState:
 
 def _rolled_out(leader: dict) -> bool:
     """Whether the leader Deployment runs its latest template, every replica ready."""
-    spec, status = _dict(leader.get("spec")), _dict(leader.get("status"))
+    spec, status = as_dict(leader.get("spec")), as_dict(leader.get("status"))
     replicas = spec.get("replicas", 1)
     return (
-        status.get("observedGeneration") == _dict(leader.get("metadata")).get("generation")
+        status.get("observedGeneration") == as_dict(leader.get("metadata")).get("generation")
         and status.get("replicas") == replicas
         and status.get("updatedReplicas") == replicas
         and status.get("readyReplicas") == replicas
     )
-
-
-def _dict(value) -> dict:
-    return value if type(value) is dict else {}
-
-
-def _list(value) -> list:
-    return value if type(value) is list else []

@@ -159,3 +159,21 @@ def _is_object_name(name: str) -> bool:
 
 def _is_generation(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_GENERATION
+
+
+# Observed objects come from the API server, but a hook must survive a request
+# that lies about their shape: a wrong type reads as absent. Decoded JSON holds
+# only plain types, so exact type checks suffice (and keep booleans out of ints).
+def as_dict(value: Any) -> dict:
+    """Return the value if it is an object, else an empty one."""
+    return value if type(value) is dict else {}
+
+
+def as_list(value: Any) -> list:
+    """Return the value if it is a list, else an empty one."""
+    return value if type(value) is list else []
+
+
+def as_int(value: Any, default: int = 0) -> int:
+    """Return the value if it is an integer (never a boolean), else the default."""
+    return value if type(value) is int else default

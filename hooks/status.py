@@ -13,7 +13,7 @@ from hooks.applied import is_applied
 from hooks.conditions import DEADLINE_EXCEEDED, Stall, Verdict, decide, stamp
 from hooks.migration import JOB_KIND, job_progress, job_stalls
 from hooks.names import FOLLOWER, FRONTEND, LEADER, child_name, selector
-from hooks.observed import Observed
+from hooks.observed import Observed, as_dict, as_int, as_list
 from hooks.storage import (
     CLAIM_KIND,
     claim_growth,
@@ -137,7 +137,7 @@ def _storage_stalls(desired: list[dict] | tuple[dict, ...], observed: Observed) 
 
 def _rolling_out(rollout: "Rollout", desired: dict) -> str | None:
     """Return how far a Deployment's rollout still has to go, or None once it is complete."""
-    replicas = _int(_dict(desired.get("spec")).get("replicas"), 1)
+    replicas = as_int(as_dict(desired.get("spec")).get("replicas"), 1)
     if rollout.observed_generation < rollout.generation:
         return "rollout not yet observed"
     if not rollout.updated == rollout.ready == rollout.available == rollout.replicas == replicas:
@@ -149,39 +149,24 @@ def _rollout(live: dict | None) -> Rollout | None:
     """Read an observed Deployment once; a field of the wrong type reads as absent."""
     if live is None:
         return None
-    status = _dict(live.get("status"))
+    status = as_dict(live.get("status"))
     return Rollout(
         name=live["metadata"]["name"],
-        generation=_int(live["metadata"].get("generation")),
-        observed_generation=_int(status.get("observedGeneration")),
-        replicas=_int(status.get("replicas")),
-        ready=_int(status.get("readyReplicas")),
-        updated=_int(status.get("updatedReplicas")),
-        available=_int(status.get("availableReplicas")),
+        generation=as_int(live["metadata"].get("generation")),
+        observed_generation=as_int(status.get("observedGeneration")),
+        replicas=as_int(status.get("replicas")),
+        ready=as_int(status.get("readyReplicas")),
+        updated=as_int(status.get("updatedReplicas")),
+        available=as_int(status.get("availableReplicas")),
         deadline_exceeded=any(
             isinstance(c, dict)
             and c.get("type") == "Progressing"
             and c.get("status") == "False"
             and c.get("reason") == DEADLINE_EXCEEDED
-            for c in _list(status.get("conditions"))
+            for c in as_list(status.get("conditions"))
         ),
     )
 
 
 def _rfc3339(now: datetime) -> str:
     return now.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-# Observed objects come from the API server, but a hook must survive a request
-# that lies about their shape: a wrong type reads as absent. Decoded JSON holds
-# only plain types, so exact type checks suffice (and keep booleans out of ints).
-def _dict(value) -> dict:
-    return value if type(value) is dict else {}
-
-
-def _list(value) -> list:
-    return value if type(value) is list else []
-
-
-def _int(value, default: int = 0) -> int:
-    return value if type(value) is int else default

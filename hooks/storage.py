@@ -17,7 +17,7 @@ from typing import NamedTuple
 from hooks.applied import applied_view
 from hooks.conditions import Stall
 from hooks.names import LEADER, child_name
-from hooks.observed import Observed
+from hooks.observed import Observed, as_dict
 from hooks.quantity import QuantityError, parse_quantity
 from hooks.spec import Storage
 
@@ -54,14 +54,14 @@ def read_claim(live: dict | None) -> Claim | None:
     """Return the facts of an observed claim that the claim rules read; a bad field reads absent."""
     if live is None:
         return None
-    spec = _dict(live.get("spec"))
-    request = _dict(_dict(spec.get("resources")).get("requests")).get("storage")
+    spec = as_dict(live.get("spec"))
+    request = as_dict(as_dict(spec.get("resources")).get("requests")).get("storage")
     modes = spec.get("accessModes")
     return Claim(
         request=_quantity(request),
-        bound=_dict(live.get("status")).get("phase") == BOUND,
+        bound=as_dict(live.get("status")).get("phase") == BOUND,
         storage_class=_str(spec.get("storageClassName")),
-        applied_class="storageClassName" in _dict((applied_view(live) or {}).get("spec")),
+        applied_class="storageClassName" in as_dict((applied_view(live) or {}).get("spec")),
         access_modes=tuple(modes) if _strings(modes) else None,
     )
 
@@ -81,11 +81,11 @@ def claim_spec(storage: Storage, claim: Claim | None) -> dict:
 
 def storage_status(base: str, live: dict) -> dict:
     """Return status.redisLeader.storage for the observed claim: what it is, not what we asked."""
-    spec, status = _dict(live.get("spec")), _dict(live.get("status"))
+    spec, status = as_dict(live.get("spec")), as_dict(live.get("status"))
     found = {
         "claimName": claim_name(base),
         "phase": _str(status.get("phase")),
-        "capacity": _quantity(_dict(status.get("capacity")).get("storage")),
+        "capacity": _quantity(as_dict(status.get("capacity")).get("storage")),
         "storageClassName": _str(spec.get("storageClassName")),
     }
     return {key: value for key, value in found.items() if value}
@@ -94,7 +94,7 @@ def storage_status(base: str, live: dict) -> dict:
 def claim_growth(live: dict, desired: dict) -> str | None:
     """Return "requested X, claim has Y" while the claim's volume is smaller than asked."""
     requested = desired["spec"]["resources"]["requests"]["storage"]
-    capacity = _quantity(_dict(_dict(live.get("status")).get("capacity")).get("storage"))
+    capacity = _quantity(as_dict(as_dict(live.get("status")).get("capacity")).get("storage"))
     # Growth takes a resize by the storage driver, or never comes when the
     # StorageClass does not allow expansion (the API server refuses the update):
     # either way both sizes are what a person needs to see.
@@ -105,13 +105,13 @@ def claim_growth(live: dict, desired: dict) -> str | None:
 
 def claim_phase(live: dict) -> str | None:
     """Return the claim's phase while it is not Bound, or None once it is."""
-    phase = _str(_dict(live.get("status")).get("phase"))
+    phase = _str(as_dict(live.get("status")).get("phase"))
     return None if phase == BOUND else phase or "no phase yet"
 
 
 def claim_stalls(live: dict) -> list[Stall]:
     """Return what keeps the observed claim from ever binding without a person."""
-    status, spec = _dict(live.get("status")), _dict(live.get("spec"))
+    status, spec = as_dict(live.get("status")), as_dict(live.get("spec"))
     name = f"{CLAIM_KIND} {live['metadata']['name']}"
     # Admission gives a claim without a class the default StorageClass, so a
     # Pending claim without one means the cluster has no default.
@@ -165,8 +165,6 @@ def _quantity(value) -> str | None:
 
 # Observed objects come from the API server, but a hook must survive a request
 # that lies about their shape: a wrong type reads as absent.
-def _dict(value) -> dict:
-    return value if type(value) is dict else {}
 
 
 def _str(value) -> str | None:

@@ -13,7 +13,7 @@ Objects come from the API server, but a field of the wrong type reads as absent.
 """
 
 from hooks.names import FRONTEND, child_name
-from hooks.observed import Observed
+from hooks.observed import Observed, as_dict, as_list
 
 DEFAULT_PATH = "/"
 HTTP_PORT = 80
@@ -22,8 +22,8 @@ HTTP_PORT = 80
 def frontend_url(observed: Observed, base: str, namespace: str | None) -> str | None:
     """Return the frontend's URL, or None while neither its Ingress nor its Service is observed."""
     name = child_name(base, FRONTEND)
-    ingress = _field(observed.get("Ingress", name))
-    service = _field(observed.get("Service", name))
+    ingress = as_dict(observed.get("Ingress", name))
+    service = as_dict(observed.get("Service", name))
     return (
         _ingress_host_url(ingress)
         or _ingress_address_url(ingress)
@@ -33,7 +33,7 @@ def frontend_url(observed: Observed, base: str, namespace: str | None) -> str | 
 
 
 def _ingress_host_url(ingress: dict) -> str | None:
-    spec = _field(ingress.get("spec"))
+    spec = as_dict(ingress.get("spec"))
     hosts = [tls.get("hosts") for tls in _items(spec.get("tls"))]
     secured = {host for listed in hosts if type(listed) is list for host in listed}
     for rule in _items(spec.get("rules")):
@@ -48,14 +48,14 @@ def _ingress_address_url(ingress: dict) -> str | None:
     address = _address(ingress)
     if address is None:
         return None
-    spec = _field(ingress.get("spec"))
+    spec = as_dict(ingress.get("spec"))
     scheme = "https" if _items(spec.get("tls")) else "http"
     rules = _items(spec.get("rules"))
     return f"{scheme}://{address}{_path(rules[0]) if rules else DEFAULT_PATH}"
 
 
 def _load_balancer_url(service: dict) -> str | None:
-    if _field(service.get("spec")).get("type") != "LoadBalancer":
+    if as_dict(service.get("spec")).get("type") != "LoadBalancer":
         return None
     address, port = _address(service), _port(service)
     if address is None or port is None:
@@ -72,7 +72,7 @@ def _in_cluster_url(service: dict, namespace: str) -> str | None:
 
 def _address(obj: dict) -> str | None:
     """Return the first load-balancer address in an object's status, as a URL writes it."""
-    balancer = _field(_field(obj.get("status")).get("loadBalancer"))
+    balancer = as_dict(as_dict(obj.get("status")).get("loadBalancer"))
     for entry in _items(balancer.get("ingress")):
         hostname, ip = entry.get("hostname"), entry.get("ip")
         if type(hostname) is str and hostname:
@@ -83,21 +83,17 @@ def _address(obj: dict) -> str | None:
 
 
 def _path(rule: dict) -> str:
-    paths = _items(_field(rule.get("http")).get("paths"))
+    paths = _items(as_dict(rule.get("http")).get("paths"))
     path = paths[0].get("path") if paths else None
     return path if type(path) is str and path.startswith("/") else DEFAULT_PATH
 
 
 def _port(service: dict) -> int | None:
-    ports = _items(_field(service.get("spec")).get("ports"))
+    ports = _items(as_dict(service.get("spec")).get("ports"))
     port = ports[0].get("port") if ports else None
     return port if type(port) is int and port > 0 else None
 
 
-def _field(value) -> dict:
-    return value if type(value) is dict else {}
-
-
 def _items(value) -> list[dict]:
     """Return the objects of a list; anything else reads as an empty list."""
-    return [item for item in value if type(item) is dict] if type(value) is list else []
+    return [item for item in as_list(value) if type(item) is dict]
